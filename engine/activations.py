@@ -1,0 +1,120 @@
+"""Hidden-layer activation functions, each with its derivative."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+# Derivatives take both z and a = f(z): several are cheapest written in terms of a.
+Forward = Callable[[np.ndarray], np.ndarray]
+Derivative = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+LEAKY_SLOPE = 0.01
+_GELU_C = np.sqrt(2.0 / np.pi)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation f with its derivative f'(z), expressed from z and a = f(z)."""
+
+    name: str
+    f: Forward
+    df: Derivative
+    formula: str  # LaTeX, for the app's explanations
+    max_slope: float  # sup |f'(z)|: the factor a layer can contribute to the chain rule
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid, without overflow for large |z|."""
+    # exp(-|z|) never overflows; the two branches agree algebraically.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z)
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0)
+
+
+def _leaky_relu(z: np.ndarray) -> np.ndarray:
+    return np.where(z > 0, z, z * LEAKY_SLOPE)
+
+
+def _elu(z: np.ndarray) -> np.ndarray:
+    # expm1 of a clipped argument: exp(z) for large positive z is never used.
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+
+
+def _gelu(z: np.ndarray) -> np.ndarray:
+    return 0.5 * z * (1.0 + np.tanh(_GELU_C * (z + 0.044715 * z**3)))
+
+
+def _softsign(z: np.ndarray) -> np.ndarray:
+    return z / (1.0 + np.abs(z))
+
+
+def _linear(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def _d_sigmoid(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return a * (1.0 - a)
+
+
+def _d_tanh(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return 1.0 - a * a
+
+
+def _d_relu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return (z > 0).astype(z.dtype)
+
+
+def _d_leaky_relu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype)
+
+
+def _d_elu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    # For z <= 0, f(z) = e^z - 1, so f'(z) = e^z = a + 1.
+    return np.where(z > 0, 1.0, a + 1.0).astype(z.dtype)
+
+
+def _d_gelu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    u = _GELU_C * (z + 0.044715 * z**3)
+    t = np.tanh(u)
+    du = _GELU_C * (1.0 + 3 * 0.044715 * z * z)
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
+
+
+def _d_softsign(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    d = 1.0 + np.abs(z)
+    return 1.0 / (d * d)
+
+
+def _d_linear(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return np.ones_like(z)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in [
+        Activation("sigmoid", sigmoid, _d_sigmoid, r"\sigma(z)=\frac{1}{1+e^{-z}}", 0.25),
+        Activation("tanh", _tanh, _d_tanh, r"\tanh(z)", 1.0),
+        Activation("relu", _relu, _d_relu, r"\max(0, z)", 1.0),
+        Activation("leaky_relu", _leaky_relu, _d_leaky_relu, r"\max(0.01z, z)", 1.0),
+        Activation("elu", _elu, _d_elu, r"z \text{ if } z>0 \text{ else } e^z-1", 1.0),
+        Activation(
+            "gelu",
+            _gelu,
+            _d_gelu,
+            r"\tfrac{z}{2}\left(1+\tanh\left(\sqrt{2/\pi}\,(z+0.044715z^3)\right)\right)",
+            1.13,
+        ),
+        Activation("softsign", _softsign, _d_softsign, r"\frac{z}{1+|z|}", 1.0),
+        Activation("linear", _linear, _d_linear, r"z", 1.0),
+    ]
+}

@@ -1,0 +1,261 @@
+"""A fully connected network with residual connections, LayerNorm and dropout.
+
+Layers follow the CS231n pattern: the forward pass keeps a cache of everything the
+backward pass needs, and the backward pass consumes it. The caches double as the
+trace the app shows: z, a, LayerNorm statistics, dropout masks, deltas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.activations import ACTIVATIONS
+from engine.initializers import INITS, init_weights
+from engine.losses import (
+    OUTPUTS,
+    apply_output,
+    check_pair,
+    loss_and_dlogits,
+    one_hot_targets,
+)
+from engine.params import FlatDict
+
+LN_EPS = 1e-5
+MAX_DEPTH = 64
+MAX_WIDTH = 256
+
+
+@dataclass
+class LayerCache:
+    """What one hidden layer computed in the forward pass (and, later, its deltas)."""
+
+    h_in: np.ndarray  # the layer's input h (previous layer's output; x for layer 1)
+    z: np.ndarray  # h @ W + b
+    zn: np.ndarray  # LayerNorm(z) if layer_norm, else z itself
+    a: np.ndarray  # f(zn)
+    h_out: np.ndarray  # h + a*mask (residual) or a*mask
+    residual: bool
+    mask: np.ndarray | None = None  # inverted-dropout mask, already divided by (1 - p)
+    ln_mean: np.ndarray | None = None
+    ln_inv_std: np.ndarray | None = None
+    ln_xhat: np.ndarray | None = None
+    delta: np.ndarray | None = None  # dL/dz, filled by the backward pass
+    d_a: np.ndarray | None = None  # dL/da
+
+
+@dataclass
+class Trace:
+    """A full forward and backward pass on one batch."""
+
+    x: np.ndarray
+    layers: list[LayerCache]
+    logits: np.ndarray
+    y_hat: np.ndarray
+    y: np.ndarray | None = None
+    loss: float = float("nan")
+    delta_out: np.ndarray | None = None  # dL/dlogits
+    grads: FlatDict | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class Network:
+    """A multilayer perceptron whose parameters live in `params` (h1.W, h1.b, ..., out.b)."""
+
+    def __init__(
+        self,
+        sizes: list[int],
+        activation: str = "tanh",
+        output: str = "identity",
+        residual: bool = False,
+        layer_norm: bool = False,
+        dropout: float = 0.0,
+        init: str = "xavier_normal",
+        seed: int = 0,
+        dtype: type | np.dtype = np.float64,
+        init_std: float = 0.01,
+    ) -> None:
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or any(s < 1 for s in sizes):
+            raise ValueError(f"sizes needs inputs, outputs and positive widths, got {sizes}")
+        if len(sizes) - 2 > MAX_DEPTH or max(sizes[1:-1], default=1) > MAX_WIDTH:
+            raise ValueError(f"at most {MAX_DEPTH} hidden layers of {MAX_WIDTH} units")
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {activation!r}; choose one of {list(ACTIVATIONS)}"
+            )
+        if output not in OUTPUTS:
+            raise ValueError(f"unknown output {output!r}; choose one of {OUTPUTS}")
+        if init not in INITS:
+            raise ValueError(f"unknown initialisation {init!r}; choose one of {INITS}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.sizes = sizes
+        self.activation = activation
+        self.act = ACTIVATIONS[activation]
+        self.output = output
+        self.residual = bool(residual)
+        self.layer_norm = bool(layer_norm)
+        self.dropout = float(dropout)
+        self.init = init
+        self.dtype = np.dtype(dtype)
+        self.rng = np.random.default_rng(seed)
+
+        shapes: dict[str, tuple[int, ...]] = {}
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-2], sizes[1:-1], strict=True), start=1):
+            shapes[f"h{i}.W"] = (n_in, n_out)
+            shapes[f"h{i}.b"] = (n_out,)
+            if self.layer_norm:
+                shapes[f"h{i}.gamma"] = (n_out,)
+                shapes[f"h{i}.beta"] = (n_out,)
+        shapes["out.W"] = (sizes[-2], sizes[-1])
+        shapes["out.b"] = (sizes[-1],)
+        self.params = FlatDict.allocate(shapes, self.dtype)
+        for name, shape in shapes.items():
+            if name.endswith(".W"):
+                self.params[name] = init_weights(init, shape[0], shape[1], self.rng, init_std)
+            elif name.endswith(".gamma"):
+                self.params[name] = np.ones(shape)
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers."""
+        return len(self.sizes) - 2
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Names of the weight layers, input to output: h1..hL, out."""
+        return [f"h{i}" for i in range(1, self.depth + 1)] + ["out"]
+
+    def is_residual(self, layer: int) -> bool:
+        """Whether hidden layer `layer` (1-based) adds its input to its output."""
+        return self.residual and self.sizes[layer - 1] == self.sizes[layer]
+
+    def sample_masks(self, batch: int) -> list[np.ndarray | None]:
+        """Fresh inverted-dropout masks for one training batch (None without dropout)."""
+        if self.dropout <= 0.0:
+            return [None] * self.depth
+        keep = 1.0 - self.dropout
+        return [
+            (self.rng.random((batch, w)) < keep).astype(self.dtype) / self.dtype.type(keep)
+            for w in self.sizes[1:-1]
+        ]
+
+    def forward(self, X: np.ndarray, masks: list[np.ndarray | None] | None = None) -> Trace:
+        """Forward pass keeping every intermediate; masks=None means no dropout."""
+        p = self.params
+        h = np.asarray(X, dtype=self.dtype)
+        x = h
+        layers = []
+        for i in range(1, self.depth + 1):
+            z = h @ p[f"h{i}.W"]
+            z += p[f"h{i}.b"]
+            cache = LayerCache(h_in=h, z=z, zn=z, a=z, h_out=z, residual=self.is_residual(i))
+            if self.layer_norm:
+                mean = z.mean(axis=1, keepdims=True)
+                zc = z - mean
+                inv_std = 1.0 / np.sqrt((zc * zc).mean(axis=1, keepdims=True) + LN_EPS)
+                xhat = zc * inv_std
+                cache.zn = xhat * p[f"h{i}.gamma"] + p[f"h{i}.beta"]
+                cache.ln_mean, cache.ln_inv_std, cache.ln_xhat = mean, inv_std, xhat
+            cache.a = self.act.f(cache.zn)
+            out = cache.a
+            mask = masks[i - 1] if masks is not None else None
+            if mask is not None:
+                cache.mask = mask
+                out = out * mask
+            if cache.residual:
+                out = h + out
+            cache.h_out = h = out
+            layers.append(cache)
+        logits = h @ p["out.W"]
+        logits += p["out.b"]
+        return Trace(x=x, layers=layers, logits=logits, y_hat=apply_output(self.output, logits))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Network output y_hat for inputs X (no dropout)."""
+        return self.forward(X).y_hat
+
+    def targets(self, Y: np.ndarray) -> np.ndarray:
+        """Targets in the output's shape and dtype (class labels become one-hot)."""
+        Y = np.asarray(Y)
+        if Y.ndim == 1 and self.sizes[-1] == 1:
+            Y = Y.reshape(-1, 1)
+        return one_hot_targets(Y, self.sizes[-1], self.dtype)
+
+    def backward(self, trace: Trace, Y: np.ndarray, loss: str = "mse") -> FlatDict:
+        """Fill the trace with the loss and every delta; return dL/dparams."""
+        check_pair(loss, self.output)
+        p = self.params
+        Y = self.targets(Y)
+        trace.y = Y
+        trace.loss, d_logits = loss_and_dlogits(loss, self.output, trace.logits, trace.y_hat, Y)
+        trace.delta_out = d_logits
+        grads = p.empty_like()
+        h_last = trace.layers[-1].h_out if trace.layers else trace.x
+        np.matmul(h_last.T, d_logits, out=grads["out.W"])
+        d_logits.sum(axis=0, out=grads["out.b"])
+        dh = d_logits @ p["out.W"].T  # dL/dh for the last hidden layer's output
+        for i in range(self.depth, 0, -1):
+            c = trace.layers[i - 1]
+            da = dh if c.mask is None else dh * c.mask
+            c.d_a = da
+            dzn = da * self.act.df(c.zn, c.a)
+            if self.layer_norm:
+                # Backward of gamma * (z - mean) * inv_std + beta over each sample's units.
+                gamma = p[f"h{i}.gamma"]
+                (dzn * c.ln_xhat).sum(axis=0, out=grads[f"h{i}.gamma"])
+                dzn.sum(axis=0, out=grads[f"h{i}.beta"])
+                dxhat = dzn * gamma
+                dz = c.ln_inv_std * (
+                    dxhat
+                    - dxhat.mean(axis=1, keepdims=True)
+                    - c.ln_xhat * (dxhat * c.ln_xhat).mean(axis=1, keepdims=True)
+                )
+            else:
+                dz = dzn
+            c.delta = dz
+            np.matmul(c.h_in.T, dz, out=grads[f"h{i}.W"])
+            dz.sum(axis=0, out=grads[f"h{i}.b"])
+            if i > 1 or c.residual:
+                dh_in = dz @ p[f"h{i}.W"].T
+                # The identity path of a residual passes dL/dh' through unchanged.
+                dh = dh_in + dh if c.residual else dh_in
+        trace.grads = grads
+        return grads
+
+    def train_step_trace(
+        self, X: np.ndarray, Y: np.ndarray, loss: str = "mse", masks=None
+    ) -> Trace:
+        """Forward and backward on a training batch, with fresh dropout masks unless given."""
+        if masks is None:
+            masks = self.sample_masks(len(X))
+        trace = self.forward(X, masks)
+        self.backward(trace, Y, loss)
+        return trace
+
+    def loss_and_grads(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        loss: str = "mse",
+        masks: list[np.ndarray | None] | None = None,
+    ) -> tuple[float, FlatDict]:
+        """Loss on a training batch and its gradient for every parameter."""
+        trace = self.train_step_trace(X, Y, loss, masks)
+        return trace.loss, trace.grads
+
+    def evaluate(self, X: np.ndarray, Y: np.ndarray, loss: str) -> tuple[float, float]:
+        """Loss and classification accuracy on a data set, without dropout."""
+        trace = self.forward(X)
+        Yt = self.targets(Y)
+        value, _ = loss_and_dlogits(loss, self.output, trace.logits, trace.y_hat, Yt)
+        return value, accuracy(trace.y_hat, Yt, self.output)
+
+
+def accuracy(y_hat: np.ndarray, Y: np.ndarray, output: str) -> float:
+    """Fraction of correct classes; a single output is thresholded at 0.5."""
+    if Y.shape[1] == 1:
+        return float(np.mean((y_hat[:, 0] > 0.5) == (Y[:, 0] > 0.5)))
+    return float(np.mean(y_hat.argmax(axis=1) == Y.argmax(axis=1)))

@@ -1,0 +1,60 @@
+"""Named parameter tensors stored as views into one flat buffer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class FlatDict(dict):
+    """A dict of named arrays that are views into one flat vector, `.flat`.
+
+    Optimizers update `.flat` with a handful of whole-vector operations, whatever
+    the depth; assigning to a key copies into its view so the views stay valid.
+    """
+
+    flat: np.ndarray
+    offsets: np.ndarray  # start of each entry in `.flat`, in key order
+
+    @classmethod
+    def allocate(cls, shapes: dict[str, tuple[int, ...]], dtype: np.dtype) -> FlatDict:
+        """Zero-filled arrays of the given shapes, in the given order."""
+        sizes = [int(np.prod(s)) for s in shapes.values()]
+        out = cls()
+        out.flat = np.zeros(sum(sizes), dtype=dtype)
+        out.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        for (name, shape), start, size in zip(shapes.items(), out.offsets, sizes, strict=True):
+            dict.__setitem__(out, name, out.flat[start : start + size].reshape(shape))
+        return out
+
+    def empty_like(self) -> FlatDict:
+        """A new FlatDict with the same layout and uninitialised values."""
+        return self.wrap(np.empty_like(self.flat))
+
+    def wrap(self, flat: np.ndarray) -> FlatDict:
+        """A FlatDict with this layout whose views point into `flat` (no copy)."""
+        out = type(self)()
+        out.flat = flat
+        out.offsets = self.offsets
+        for name, start in zip(self, self.offsets, strict=True):
+            view = self[name]
+            dict.__setitem__(out, name, out.flat[start : start + view.size].reshape(view.shape))
+        return out
+
+    def copy(self) -> FlatDict:  # type: ignore[override]
+        """A deep copy with its own flat buffer."""
+        out = self.empty_like()
+        np.copyto(out.flat, self.flat)
+        return out
+
+    def __setitem__(self, key: str, value: np.ndarray) -> None:
+        if key not in self:
+            raise KeyError(f"no parameter named {key!r}; names are {list(self)}")
+        view = dict.__getitem__(self, key)
+        value = np.asarray(value)
+        if value.shape != view.shape:
+            raise ValueError(f"{key} has shape {view.shape}, got {value.shape}")
+        view[...] = value
+
+    def sq_norms(self) -> np.ndarray:
+        """Squared L2 norm of every entry, in key order."""
+        return np.add.reduceat(self.flat * self.flat, self.offsets)

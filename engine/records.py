@@ -1,0 +1,213 @@
+"""What a training run recorded, and its conversion to frames and files."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.config import Config
+from engine.datasets import Dataset
+from engine.network import Network
+from engine.params import FlatDict
+
+# Per-layer scalars recorded every step (columns of Run.layer_scalars).
+LAYER_METRICS = (
+    "grad_norm",  # ||dL/dW||
+    "weight_norm",  # ||W|| before the step's update
+    "update_ratio",  # ||W update applied|| / ||W||
+    "act_mean",  # mean of the layer's activations a over the batch
+    "act_std",
+    "saturated",  # |tanh| > 0.97, sigmoid outside [0.03, 0.97] (NaN for others)
+    "dead",  # ReLU units that are 0 for the whole batch (NaN for others)
+)
+
+
+@dataclass
+class LayerRecord:
+    """Full tensors of one layer at one recorded step."""
+
+    z: np.ndarray  # pre-activation h @ W + b, (batch, units)
+    a: np.ndarray  # activation f(z) (or f(LayerNorm(z))); y_hat for the output layer
+    delta: np.ndarray  # dL/dz
+    dW: np.ndarray
+    db: np.ndarray
+    W: np.ndarray  # weights used in this step's forward pass
+    b: np.ndarray
+    update_W: np.ndarray  # what the optimizer subtracted from W
+    update_b: np.ndarray
+    state: dict[str, np.ndarray] = field(
+        default_factory=dict
+    )  # optimizer state of W after the step
+    zn: np.ndarray | None = None  # LayerNorm output (layer_norm only)
+    mask: np.ndarray | None = None  # dropout mask (dropout only)
+    h_out: np.ndarray | None = None  # layer output when it differs from a (residual)
+
+
+@dataclass
+class StepRecord:
+    """Everything the engine computed at one recorded step."""
+
+    step: int
+    batch_index: np.ndarray  # rows of the training set in this step's batch
+    x: np.ndarray
+    y: np.ndarray  # targets in output shape
+    loss: float
+    layers: dict[str, LayerRecord]  # h1..hL, out
+    params: FlatDict  # before the update
+    grads: FlatDict
+    update: np.ndarray  # flat vector subtracted from params
+    state: dict[str, np.ndarray]  # flat optimizer state after the update
+
+    @property
+    def y_hat(self) -> np.ndarray:
+        """Network output for the batch."""
+        return self.layers["out"].a
+
+    def nbytes(self) -> int:
+        """Memory held by this record's arrays."""
+        total = self.x.nbytes + self.y.nbytes + self.batch_index.nbytes
+        total += self.params.flat.nbytes + self.grads.flat.nbytes + self.update.nbytes
+        total += sum(s.nbytes for s in self.state.values())
+        for rec in self.layers.values():
+            for arr in (rec.z, rec.a, rec.delta, rec.zn, rec.mask, rec.h_out):
+                if arr is not None:
+                    total += arr.nbytes
+        return total
+
+
+@dataclass
+class Run:
+    """A finished (or diverged) training run: every step's scalars and the recorded tensors."""
+
+    config: Config
+    data: Dataset
+    layer_names: list[str]
+    sizes: list[int]
+    steps_run: int
+    loss: np.ndarray  # batch loss per step
+    layer_scalars: np.ndarray  # (steps, layers, metrics), see LAYER_METRICS
+    eval_steps: np.ndarray
+    train_loss: np.ndarray  # full training set, at eval_steps
+    test_loss: np.ndarray
+    train_acc: np.ndarray  # NaN for regression
+    test_acc: np.ndarray
+    records: dict[int, StepRecord]
+    stride: int
+    diverged_at: int | None = None
+    final_params: FlatDict | None = None
+    state_names: tuple[str, ...] = ()
+
+    @property
+    def recorded_steps(self) -> list[int]:
+        """Steps with full tensors, in order."""
+        return sorted(self.records)
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the loss became NaN or infinite."""
+        return self.diverged_at is not None
+
+    def record_at(self, step: int) -> StepRecord:
+        """The recorded step closest to `step` (at or before it where possible)."""
+        steps = self.recorded_steps
+        earlier = [s for s in steps if s <= step]
+        return self.records[earlier[-1] if earlier else steps[0]]
+
+    def network(self, params: FlatDict | None = None) -> Network:
+        """A network of this run's architecture holding `params` (default: final)."""
+        c = self.config
+        net = Network(
+            self.sizes,
+            c.activation,
+            c.output,
+            residual=c.residual,
+            layer_norm=c.layer_norm,
+            dropout=0.0,
+            init=c.init,
+            seed=c.seed,
+            init_std=c.init_std,
+        )
+        np.copyto(net.params.flat, (params or self.final_params).flat)
+        return net
+
+    def predict(self, X: np.ndarray, step: int | None = None) -> np.ndarray:
+        """Outputs for X with the weights of a recorded step (default: after training)."""
+        params = None if step is None else self.record_at(step).params
+        return self.network(params).predict(X)
+
+    def metric(self, name: str) -> np.ndarray:
+        """One per-layer metric as a (steps, layers) array."""
+        return self.layer_scalars[:, :, LAYER_METRICS.index(name)]
+
+    def scalars_frame(self) -> pd.DataFrame:
+        """Every step's scalars as a tidy frame: step, layer, metric, value."""
+        steps = np.arange(self.steps_run)
+        parts = [
+            pd.DataFrame({"step": steps, "layer": "all", "metric": "loss", "value": self.loss})
+        ]
+        for name, values in (
+            ("train_loss", self.train_loss),
+            ("test_loss", self.test_loss),
+            ("train_accuracy", self.train_acc),
+            ("test_accuracy", self.test_acc),
+        ):
+            parts.append(
+                pd.DataFrame(
+                    {"step": self.eval_steps, "layer": "all", "metric": name, "value": values}
+                )
+            )
+        n_steps, n_layers, n_metrics = self.layer_scalars.shape
+        parts.append(
+            pd.DataFrame(
+                {
+                    "step": np.repeat(steps, n_layers * n_metrics),
+                    "layer": np.tile(np.repeat(self.layer_names, n_metrics), n_steps),
+                    "metric": np.tile(LAYER_METRICS, n_steps * n_layers),
+                    "value": self.layer_scalars.reshape(-1),
+                }
+            )
+        )
+        frame = pd.concat(parts, ignore_index=True)
+        return frame[np.isfinite(frame["value"]) | (frame["metric"] == "loss")].reset_index(
+            drop=True
+        )
+
+    def scalars_csv(self) -> bytes:
+        """The tidy scalars frame as CSV bytes."""
+        return self.scalars_frame().to_csv(index=False).encode()
+
+    def tensors_npz(self) -> bytes:
+        """Every recorded tensor as a compressed .npz file (keys like step12/h1/dW)."""
+        arrays: dict[str, np.ndarray] = {}
+        for step, rec in self.records.items():
+            arrays[f"step{step}/x"] = rec.x
+            arrays[f"step{step}/y"] = rec.y
+            for layer, lr in rec.layers.items():
+                for name in (
+                    "z",
+                    "a",
+                    "delta",
+                    "dW",
+                    "db",
+                    "W",
+                    "b",
+                    "update_W",
+                    "update_b",
+                    "zn",
+                    "mask",
+                ):
+                    value = getattr(lr, name)
+                    if value is not None:
+                        arrays[f"step{step}/{layer}/{name}"] = value
+                for s, value in lr.state.items():
+                    arrays[f"step{step}/{layer}/state_{s}"] = value
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return buf.getvalue()
+
+    def records_nbytes(self) -> int:
+        """Memory held by all recorded tensors."""
+        return sum(r.nbytes() for r in self.records.values())
