@@ -27,7 +27,7 @@ MAX_DEPTH = 64
 MAX_WIDTH = 256
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerCache:
     """What one hidden layer computed in the forward pass (and, later, its deltas)."""
 
@@ -117,6 +117,21 @@ class Network:
                 self.params[name] = init_weights(init, shape[0], shape[1], self.rng, init_std)
             elif name.endswith(".gamma"):
                 self.params[name] = np.ones(shape)
+        # Per-layer views, looked up once: the hot loop then avoids building key strings.
+        # FlatDict assignment copies into these views, so they stay valid.
+        self._layer_params = [
+            tuple(self.params.get(f"h{i}.{k}") for k in ("W", "b", "gamma", "beta"))
+            for i in range(1, self.depth + 1)
+        ]
+        names = list(self.params)
+        self._layer_index = [
+            tuple(
+                names.index(f"h{i}.{k}") if f"h{i}.{k}" in self.params else -1
+                for k in ("W", "b", "gamma", "beta")
+            )
+            for i in range(1, self.depth + 1)
+        ]
+        self._residual = [self.is_residual(i) for i in range(1, self.depth + 1)]
 
     @property
     def depth(self) -> int:
@@ -148,18 +163,20 @@ class Network:
         h = np.asarray(X, dtype=self.dtype)
         x = h
         layers = []
-        for i in range(1, self.depth + 1):
-            z = h @ p[f"h{i}.W"]
-            z += p[f"h{i}.b"]
-            cache = LayerCache(h_in=h, z=z, zn=z, a=z, h_out=z, residual=self.is_residual(i))
+        f = self.act.f
+        for i, (W, b, gamma, beta) in enumerate(self._layer_params, start=1):
+            z = h @ W
+            z += b
+            cache = LayerCache(h_in=h, z=z, zn=z, a=z, h_out=z, residual=self._residual[i - 1])
             if self.layer_norm:
-                mean = z.mean(axis=1, keepdims=True)
+                inv_n = 1.0 / z.shape[1]
+                mean = z.sum(axis=1, keepdims=True) * inv_n
                 zc = z - mean
-                inv_std = 1.0 / np.sqrt((zc * zc).mean(axis=1, keepdims=True) + LN_EPS)
+                inv_std = 1.0 / np.sqrt((zc * zc).sum(axis=1, keepdims=True) * inv_n + LN_EPS)
                 xhat = zc * inv_std
-                cache.zn = xhat * p[f"h{i}.gamma"] + p[f"h{i}.beta"]
+                cache.zn = xhat * gamma + beta
                 cache.ln_mean, cache.ln_inv_std, cache.ln_xhat = mean, inv_std, xhat
-            cache.a = self.act.f(cache.zn)
+            cache.a = f(cache.zn)
             out = cache.a
             mask = masks[i - 1] if masks is not None else None
             if mask is not None:
@@ -179,6 +196,8 @@ class Network:
 
     def targets(self, Y: np.ndarray) -> np.ndarray:
         """Targets in the output's shape and dtype (class labels become one-hot)."""
+        if isinstance(Y, np.ndarray) and Y.dtype == self.dtype and Y.ndim == 2:
+            return Y
         Y = np.asarray(Y)
         if Y.ndim == 1 and self.sizes[-1] == 1:
             Y = Y.reshape(-1, 1)
@@ -193,33 +212,38 @@ class Network:
         trace.loss, d_logits = loss_and_dlogits(loss, self.output, trace.logits, trace.y_hat, Y)
         trace.delta_out = d_logits
         grads = p.empty_like()
+        views = list(grads.values())
+        grad_views = [tuple(views[j] if j >= 0 else None for j in ix) for ix in self._layer_index]
         h_last = trace.layers[-1].h_out if trace.layers else trace.x
         np.matmul(h_last.T, d_logits, out=grads["out.W"])
         d_logits.sum(axis=0, out=grads["out.b"])
         dh = d_logits @ p["out.W"].T  # dL/dh for the last hidden layer's output
+        df = self.act.df
         for i in range(self.depth, 0, -1):
             c = trace.layers[i - 1]
+            W, _, gamma, _ = self._layer_params[i - 1]
+            gW, gb, ggamma, gbeta = grad_views[i - 1]
             da = dh if c.mask is None else dh * c.mask
             c.d_a = da
-            dzn = da * self.act.df(c.zn, c.a)
+            dzn = da * df(c.zn, c.a)
             if self.layer_norm:
                 # Backward of gamma * (z - mean) * inv_std + beta over each sample's units.
-                gamma = p[f"h{i}.gamma"]
-                (dzn * c.ln_xhat).sum(axis=0, out=grads[f"h{i}.gamma"])
-                dzn.sum(axis=0, out=grads[f"h{i}.beta"])
+                inv_n = 1.0 / dzn.shape[1]
+                (dzn * c.ln_xhat).sum(axis=0, out=ggamma)
+                dzn.sum(axis=0, out=gbeta)
                 dxhat = dzn * gamma
                 dz = c.ln_inv_std * (
                     dxhat
-                    - dxhat.mean(axis=1, keepdims=True)
-                    - c.ln_xhat * (dxhat * c.ln_xhat).mean(axis=1, keepdims=True)
+                    - dxhat.sum(axis=1, keepdims=True) * inv_n
+                    - c.ln_xhat * ((dxhat * c.ln_xhat).sum(axis=1, keepdims=True) * inv_n)
                 )
             else:
                 dz = dzn
             c.delta = dz
-            np.matmul(c.h_in.T, dz, out=grads[f"h{i}.W"])
-            dz.sum(axis=0, out=grads[f"h{i}.b"])
+            np.matmul(c.h_in.T, dz, out=gW)
+            dz.sum(axis=0, out=gb)
             if i > 1 or c.residual:
-                dh_in = dz @ p[f"h{i}.W"].T
+                dh_in = dz @ W.T
                 # The identity path of a residual passes dL/dh' through unchanged.
                 dh = dh_in + dh if c.residual else dh_in
         trace.grads = grads

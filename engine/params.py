@@ -14,17 +14,21 @@ class FlatDict(dict):
 
     flat: np.ndarray
     offsets: np.ndarray  # start of each entry in `.flat`, in key order
+    layout: tuple[tuple[str, int, int, tuple[int, ...]], ...]  # name, start, stop, shape
 
     @classmethod
     def allocate(cls, shapes: dict[str, tuple[int, ...]], dtype: np.dtype) -> FlatDict:
         """Zero-filled arrays of the given shapes, in the given order."""
         sizes = [int(np.prod(s)) for s in shapes.values()]
-        out = cls()
-        out.flat = np.zeros(sum(sizes), dtype=dtype)
-        out.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-        for (name, shape), start, size in zip(shapes.items(), out.offsets, sizes, strict=True):
-            dict.__setitem__(out, name, out.flat[start : start + size].reshape(shape))
-        return out
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        layout = tuple(
+            (name, int(start), int(start) + size, shape)
+            for (name, shape), start, size in zip(shapes.items(), offsets, sizes, strict=True)
+        )
+        template = cls()
+        template.offsets = offsets
+        template.layout = layout
+        return template.wrap(np.zeros(sum(sizes), dtype=dtype))
 
     def empty_like(self) -> FlatDict:
         """A new FlatDict with the same layout and uninitialised values."""
@@ -32,12 +36,10 @@ class FlatDict(dict):
 
     def wrap(self, flat: np.ndarray) -> FlatDict:
         """A FlatDict with this layout whose views point into `flat` (no copy)."""
-        out = type(self)()
+        out = type(self)((name, flat[a:b].reshape(shape)) for name, a, b, shape in self.layout)
         out.flat = flat
         out.offsets = self.offsets
-        for name, start in zip(self, self.offsets, strict=True):
-            view = self[name]
-            dict.__setitem__(out, name, out.flat[start : start + view.size].reshape(view.shape))
+        out.layout = self.layout
         return out
 
     def copy(self) -> FlatDict:  # type: ignore[override]

@@ -16,6 +16,7 @@ from engine.records import LAYER_METRICS, LayerRecord, Run, StepRecord
 
 DEFAULT_BUDGET = 32 * 2**20  # bytes of recorded tensors
 MAX_EVALS = 500  # full-data evaluations per run; more steps evaluate at a stride
+MAX_RECORDS = 250  # recorded steps per run: plenty for a step scrubber, cheap to keep
 
 Progress = Callable[[int, int, float], None]
 
@@ -54,7 +55,7 @@ def record_bytes(net: Network, batch: int, n_state: int) -> int:
 
 def plan_stride(steps: int, per_record: int, budget: int) -> int:
     """Smallest stride whose recorded steps (first, every stride-th, last) fit the budget."""
-    max_records = max(2, budget // max(per_record, 1))
+    max_records = max(2, min(MAX_RECORDS, budget // max(per_record, 1)))
     if steps <= max_records:
         return 1
     # Records at 0, s, 2s, ... plus the last step: ceil((steps-1)/s) + 1 <= max_records.

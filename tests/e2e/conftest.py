@@ -1,0 +1,333 @@
+"""Fixtures for the real-browser (end-to-end) tests: a Streamlit server and headless Chromium.
+
+Fixtures
+--------
+``app_server`` (session)
+    Starts ``python -m streamlit run app.py`` on a free port of 127.0.0.1 from the app folder
+    (the repo root, or ``$BACKPROP_APP_DIR`` when set), waits for ``/_stcore/health`` to answer
+    ``ok`` and yields the base URL, e.g. ``http://127.0.0.1:40123``. The server log goes to a
+    temporary file; its tail is attached to the report of a failing test.
+``browser`` (session)
+    Debian's Chromium (``shutil.which("chromium")``) driven by Playwright. When it is missing,
+    the browser tests are skipped locally and fail under CI (``$CI`` set).
+``page`` (function)
+    A fresh context (viewport 1400x900) and page, closed after the test. A failing test gets a
+    screenshot (its path is in the report).
+``open_app`` (function)
+    ``open_app("?depth=3")`` opens the app at that path/query, waits for the script to finish
+    and returns the page.
+``wait_for_app`` (function)
+    The :func:`wait_for_app` helper below, as a fixture, so tests need not import conftest.
+
+Every test under ``tests/e2e`` is marked ``e2e`` (``pytest -m e2e`` / ``-m "not e2e"``).
+
+data-testids verified in streamlit 1.67.0's built frontend
+(``streamlit/static/static/js/index.*.js``, grepped for ``"data-testid":`...```)
+--------------------------------------------------------------------------------------
+- App shell: ``stApp``, ``stAppViewContainer``, ``stMain``, ``stMainBlockContainer``,
+  ``stHeader``, ``stToolbar``, ``stAppSkeleton``, ``stSkeleton``, ``stConnectionStatus``.
+  ``stApp`` also carries ``data-test-script-state`` (``initial``, ``running``,
+  ``notRunning``, ``rerunRequested``, ``stopRequested``, ``compilationError``) and
+  ``data-test-connection-state`` (``INITIAL``, ``PINGING_SERVER``, ``CONNECTING``,
+  ``CONNECTED``, ``DISCONNECTED_FOREVER``, ...).
+- Running indicator: ``stStatusWidget`` (mounted only while the script runs or a rerun is
+  offered; unmounted with a 200 ms fade otherwise), ``stStatusWidgetRunningIcon``.
+- Sidebar and navigation: ``stSidebar``, ``stSidebarContent``, ``stSidebarHeader``,
+  ``stSidebarUserContent``, ``stSidebarNav``, ``stSidebarNavItems``, ``stSidebarNavLink``
+  (built from a template string, so it is absent from a plain quoted-string grep),
+  ``stSidebarCollapseButton``, ``stExpandSidebarButton``, ``stPageLink``.
+- Elements: ``stPlotlyChart``, ``stException``, ``stExceptionMessage``, ``stAlert``,
+  ``stHeading`` (st.title / st.header / st.subheader), ``stMarkdown``,
+  ``stMarkdownContainer``, ``stCaptionContainer``, ``stElementContainer``, ``stProgress``,
+  ``stSpinner``, ``stExpander``, ``stTabs``, ``stTab``, ``stMetric``, ``stDataFrame``,
+  ``stToast``.
+- Widgets: ``stSlider``, ``stSliderThumbValue``, ``stSelectbox``, ``stNumberInput``,
+  ``stCheckbox`` (also used by st.toggle: there is no ``stToggle``), ``stRadio``,
+  ``stButton``, ``stDownloadButton``, ``stWidgetLabel``.
+Not in 1.67: ``stToggle``, ``stTitle``, ``stVerticalBlock`` as a data-testid (it is a CSS
+class only).
+
+Seen in Chromium with 1.67: a slider's thumb is an ``input[type="range"]`` (react-aria; no
+``role="slider"`` attribute): focus ``[data-testid="stSlider"] input[type="range"]`` and press
+arrow keys. With ``client.showErrorDetails = "none"`` an exception still renders as
+``stException`` but with a generic text, never the exception's message. The app scrolls inside
+``stMain``, so a ``full_page`` screenshot shows no more than the viewport.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO_ROOT = E2E_DIR.parents[1]
+
+CHROMIUM_MISSING = (
+    "Chromium not found: install it with `sudo apt-get install chromium` (Debian/Ubuntu) "
+    "to run the browser tests"
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+SERVER_START_TIMEOUT = 60.0
+APP_RUN_TIMEOUT = 60.0
+SERVER_LOG_KEY = pytest.StashKey[Path]()
+
+# Script states of [data-testid="stApp"] in which the script is not running.
+_IDLE_SCRIPT_STATES = ("notRunning", "compilationError")
+_APP_STATE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const status = document.querySelector('[data-testid="stStatusWidget"]');
+    return {
+        script: app ? app.getAttribute('data-test-script-state') : null,
+        connection: app ? app.getAttribute('data-test-connection-state') : null,
+        statusVisible: !!status && status.getClientRects().length > 0,
+    };
+}"""
+
+
+def app_dir() -> Path:
+    """The folder holding the app's ``app.py``: ``$BACKPROP_APP_DIR`` or the repo root."""
+    return Path(os.environ.get("BACKPROP_APP_DIR") or REPO_ROOT).resolve()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _health_ok(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200 and resp.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def _log_tail(path: Path, lines: int = 60) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        return f"(no server log: {exc})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _stop_process_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, SIGKILL it if it is still there after 10 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+            return
+
+
+def wait_for_app(page, timeout: float = APP_RUN_TIMEOUT, settle: float = 0.5) -> None:
+    """Wait until the Streamlit app has finished running its script.
+
+    Waits for ``[data-testid="stApp"]``, then polls until the app is connected, its script
+    state is ``notRunning`` (or ``compilationError``) and ``[data-testid="stStatusWidget"]``
+    is absent or hidden. That must hold for ``settle`` seconds in a row, which covers the
+    moment between a widget change and the rerun it triggers (the browser still says
+    ``notRunning`` until the server answers). Call it after ``page.goto`` and after every
+    interaction that reruns the script.
+    """
+    deadline = time.monotonic() + timeout
+    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout * 1000)
+    idle_since: float | None = None
+    state: dict = {}
+    while True:
+        now = time.monotonic()
+        state = page.evaluate(_APP_STATE_JS)
+        if state["connection"] == "DISCONNECTED_FOREVER":
+            raise AssertionError(f"the app lost its connection to the server: {state}")
+        idle = (
+            state["connection"] == "CONNECTED"
+            and state["script"] in _IDLE_SCRIPT_STATES
+            and not state["statusVisible"]
+        )
+        if not idle:
+            idle_since = None
+        elif idle_since is None:
+            idle_since = now
+        elif now - idle_since >= settle:
+            return
+        if now > deadline:
+            raise AssertionError(f"the app was still running after {timeout:.0f} s: {state}")
+        time.sleep(0.1)
+
+
+def _chromium_or_skip() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(CHROMIUM_MISSING, pytrace=False)
+        pytest.skip(CHROMIUM_MISSING)
+    return path
+
+
+# -- hooks -------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_DIR in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when != "call" or not report.failed:
+        return report
+    funcargs = getattr(item, "funcargs", {})
+    page = funcargs.get("page")
+    if page is not None and not page.is_closed():
+        shots = Path(tempfile.gettempdir()) / "backprop-lab-e2e"
+        shots.mkdir(parents=True, exist_ok=True)
+        shot = shots / (re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid) + ".png")
+        try:
+            page.screenshot(path=str(shot))
+            report.sections.append(("e2e screenshot", str(shot)))
+        except Exception as exc:  # the page may be gone; the report matters more
+            report.sections.append(("e2e screenshot", f"failed: {exc}"))
+    log = item.config.stash.get(SERVER_LOG_KEY, None)
+    if log is not None:
+        report.sections.append(("streamlit server log (tail)", _log_tail(log)))
+    return report
+
+
+# -- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of a Streamlit server running the app, shared by the whole session."""
+    folder = app_dir()
+    if not (folder / "app.py").is_file():
+        pytest.fail(f"no app.py in {folder} (set BACKPROP_APP_DIR?)", pytrace=False)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    request.config.stash[SERVER_LOG_KEY] = log_path
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, killed as a whole at the end
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _health_ok(base_url):
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with code {proc.returncode} before it was healthy:\n"
+                    + _log_tail(log_path),
+                    pytrace=False,
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer {base_url}/_stcore/health within "
+                    f"{SERVER_START_TIMEOUT:.0f} s:\n" + _log_tail(log_path),
+                    pytrace=False,
+                )
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        _stop_process_group(proc)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium, driven by Playwright, shared by the whole session."""
+    executable = _chromium_or_skip()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        message = f"playwright is not installed ({exc}): pip install -e '.[test]'"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    """A new page in a new browser context (viewport 1400x900), closed after the test."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(name="wait_for_app")
+def _wait_for_app_fixture() -> Callable[..., None]:
+    """The :func:`wait_for_app` helper, for tests that would rather not import conftest."""
+    return wait_for_app
+
+
+@pytest.fixture
+def open_app(page, app_server: str) -> Callable[[str], object]:
+    """``open_app(path="")``: go to the app (``path`` may be ``"?a=1"`` or ``"/page?a=1"``),
+    wait until its script finished and return the page."""
+
+    def _open(path: str = "") -> object:
+        page.goto(app_server + path)
+        wait_for_app(page)
+        return page
+
+    return _open
