@@ -38,7 +38,9 @@ TASK_OUTPUTS: dict[str, tuple[str, ...]] = {
 # Compute budget: steps x batch x parameters (multiply-adds of one forward pass,
 # summed over the run). A shared demo must stay responsive for every visitor, so a
 # larger request gets fewer steps, with a warning.
-MAX_WORK = 4e10
+MAX_WORK = 8e9
+# Largest network: 64 layers x 62 units, or 4 layers x 256, and anything between.
+MAX_PARAMS = 250_000
 
 # Parameters Streamlit itself reads from the URL.
 STREAMLIT_PARAMS = {"embed", "embed_options"}
@@ -59,28 +61,38 @@ class Field:
     hi: float | None = None
     choices: tuple | None = None
     label: str = ""
+    log: bool = False  # snap to the nearest choice on a log scale (0 stays 0)
 
 
+NOISE_GRID = tuple(round(0.05 * i, 2) for i in range(11))
+SHARE_GRID = tuple(round(0.1 * i, 1) for i in range(1, 10))
+DROPOUT_GRID = tuple(round(0.1 * i, 1) for i in range(9))
+INIT_STD_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+WEIGHT_DECAY_GRID = (0.0, 1e-4, 1e-3, 1e-2, 0.1)
+BATCH_GRID = (1, 2, 4, 8, 10, 16, 32, 64, 128, 256, 512, 1024)
+
+# Floats (and the batch size) take values from a grid, exactly as the app's sliders
+# offer them, so every valid URL value is one a slider can show.
 SPEC: dict[str, Field] = {
     "dataset": Field(str, "circle", choices=DATASETS + UPLOAD_DATASETS, label="data set"),
-    "noise": Field(float, 0.1, 0.0, 0.5, label="noise"),
+    "noise": Field(float, 0.1, choices=NOISE_GRID, label="noise"),
     "samples": Field(int, 300, 20, 2000, label="samples"),
-    "train_share": Field(float, 0.7, 0.1, 0.9, label="training share"),
+    "train_share": Field(float, 0.7, choices=SHARE_GRID, label="training share"),
     "depth": Field(int, 2, 1, 64, label="hidden layers"),
     "width": Field(int, 8, 1, 256, label="units per layer"),
     "activation": Field(str, "tanh", choices=tuple(ACTIVATIONS), label="activation"),
     "init": Field(str, "xavier_normal", choices=INITS, label="initialisation"),
-    "init_std": Field(float, 0.1, 1e-4, 2.0, label="init std"),
+    "init_std": Field(float, 0.1, choices=INIT_STD_GRID, label="init std", log=True),
     "residual": Field(bool, False, label="residual connections"),
     "layer_norm": Field(bool, False, label="LayerNorm"),
-    "dropout": Field(float, 0.0, 0.0, 0.8, label="dropout"),
+    "dropout": Field(float, 0.0, choices=DROPOUT_GRID, label="dropout"),
     "loss": Field(str, "bce", choices=tuple(VALID_OUTPUTS), label="loss"),
     "output": Field(str, "sigmoid", choices=("identity", "sigmoid", "softmax"), label="output"),
     "optimizer": Field(str, "adam", choices=OPTIMIZERS, label="optimizer"),
-    "lr": Field(float, 0.03, choices=LR_GRID, label="learning rate"),
-    "batch_size": Field(int, 32, 1, 1024, label="batch size"),
+    "lr": Field(float, 0.03, choices=LR_GRID, label="learning rate", log=True),
+    "batch_size": Field(int, 32, choices=BATCH_GRID, label="batch size", log=True),
     "steps": Field(int, 300, 1, 3000, label="training steps"),
-    "weight_decay": Field(float, 0.0, 0.0, 0.1, label="weight decay"),
+    "weight_decay": Field(float, 0.0, choices=WEIGHT_DECAY_GRID, label="weight decay", log=True),
     "seed": Field(int, 0, 0, 2**31 - 1, label="seed"),
 }
 
@@ -190,18 +202,17 @@ class Config:
                 clean[name] = _coerce(name, spec, values[name], warnings)
             else:
                 clean[name] = spec.default
-        _fit_loss_to_task(clean, warnings)
+        _fit_loss_to_task(clean, warnings, given=set(values))
+        _fit_param_budget(clean, warnings)
         _fit_work_budget(clean, warnings)
         return cls(**clean), warnings
 
 
 def format_value(v: Any) -> str:
-    """A value as URL text: true/false, integers plainly, floats in shortest round-trip form."""
+    """A value as URL text, as Streamlit writes it: true/false, str() of numbers."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(v) if not v.is_integer() or abs(v) >= 1e16 else repr(v).removesuffix(".0")
-    return str(v)
+    return str(v)  # str(float) is the shortest text that round-trips exactly
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -243,10 +254,11 @@ def _coerce(name: str, spec: Field, value: Any, warnings: list[str]) -> Any:
         )
         return spec.default
     if spec.choices is not None:
-        # Snap to the nearest allowed value on a log scale.
-        best = min(spec.choices, key=lambda c: abs(math.log(c) - math.log(max(number, 1e-300))))
-        if number <= 0 or not math.isclose(best, number, rel_tol=1e-9):
-            warnings.append(f"{label}: {shown} is not on the scale; using {format_value(best)}.")
+        best = spec.kind(_snap(number, spec))
+        if not math.isclose(best, number, rel_tol=1e-9, abs_tol=1e-12):
+            warnings.append(
+                f"{label}: {shown} is not one of the slider's values; using {format_value(best)}."
+            )
         return best
     if spec.kind is int:
         if not number.is_integer():
@@ -261,18 +273,32 @@ def _coerce(name: str, spec: Field, value: Any, warnings: list[str]) -> Any:
     return spec.kind(clamped)
 
 
-def _fit_loss_to_task(clean: dict[str, Any], warnings: list[str]) -> None:
+def _snap(number: float, spec: Field) -> float:
+    """The choice nearest to `number`: on a log scale for log fields, else linearly."""
+    if not spec.log:
+        return min(spec.choices, key=lambda c: abs(c - number))
+    positive = [c for c in spec.choices if c > 0]
+    if number <= 0 or (0 in spec.choices and number < positive[0] / 10):
+        return 0 if 0 in spec.choices else positive[0]
+    return min(positive, key=lambda c: abs(math.log(c) - math.log(number)))
+
+
+def _fit_loss_to_task(clean: dict[str, Any], warnings: list[str], given: set[str]) -> None:
+    # A loss or output left at its default follows the task silently; one the link
+    # asked for explicitly gets a warning when it has to change.
     task = task_of(clean["dataset"])
     losses = TASK_LOSSES[task]
     if clean["loss"] not in losses:
-        warnings.append(f"loss: {clean['loss']} does not fit a {task} task; using {losses[0]}.")
+        if "loss" in given:
+            warnings.append(f"loss: {clean['loss']} does not fit a {task} task; using {losses[0]}.")
         clean["loss"] = losses[0]
     allowed = tuple(o for o in TASK_OUTPUTS[task] if o in VALID_OUTPUTS[clean["loss"]])
     if clean["output"] not in allowed:
         fitted = DEFAULT_OUTPUT[(task, clean["loss"])]
-        warnings.append(
-            f"output: {clean['output']} does not fit loss {clean['loss']}; using {fitted}."
-        )
+        if "output" in given:
+            warnings.append(
+                f"output: {clean['output']} does not fit loss {clean['loss']}; using {fitted}."
+            )
         clean["output"] = fitted
 
 
@@ -280,6 +306,21 @@ def parameter_count(depth: int, width: int, n_out: int = 1, layer_norm: bool = F
     """Number of parameters of a 2-input network."""
     hidden = (2 + 1) * width + (depth - 1) * (width + 1) * width
     return hidden + (width + 1) * n_out + (2 * width * depth if layer_norm else 0)
+
+
+def _fit_param_budget(clean: dict[str, Any], warnings: list[str]) -> None:
+    n_out = 3 if task_of(clean["dataset"]) == "multiclass" else 1
+    width = clean["width"]
+    while width > 1 and (
+        parameter_count(clean["depth"], width, n_out, clean["layer_norm"]) > MAX_PARAMS
+    ):
+        width -= 1
+    if width != clean["width"]:
+        warnings.append(
+            f"width: {clean['depth']} layers of {clean['width']} units exceed this demo's "
+            f"{MAX_PARAMS:,} weights; using {width} units."
+        )
+        clean["width"] = width
 
 
 def _fit_work_budget(clean: dict[str, Any], warnings: list[str]) -> None:

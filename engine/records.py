@@ -36,8 +36,8 @@ class LayerRecord:
     db: np.ndarray
     W: np.ndarray  # weights used in this step's forward pass
     b: np.ndarray
-    update_W: np.ndarray  # what the optimizer subtracted from W
-    update_b: np.ndarray
+    update_W: np.ndarray | None  # what the optimizer subtracted from W (None: not kept)
+    update_b: np.ndarray | None
     state: dict[str, np.ndarray] = field(
         default_factory=dict
     )  # optimizer state of W after the step
@@ -51,14 +51,14 @@ class StepRecord:
     """Everything the engine computed at one recorded step."""
 
     step: int
-    batch_index: np.ndarray  # rows of the training set in this step's batch
-    x: np.ndarray
+    batch_index: np.ndarray  # training-set rows of the first RECORD_ROWS samples of the batch
+    x: np.ndarray  # those samples' inputs (per-sample tensors below hold the same rows)
     y: np.ndarray  # targets in output shape
     loss: float
     layers: dict[str, LayerRecord]  # h1..hL, out
     params: FlatDict  # before the update
     grads: FlatDict
-    update: np.ndarray  # flat vector subtracted from params
+    update: np.ndarray | None  # flat vector subtracted from params (None for huge networks)
     state: dict[str, np.ndarray]  # flat optimizer state after the update
 
     @property
@@ -69,7 +69,8 @@ class StepRecord:
     def nbytes(self) -> int:
         """Memory held by this record's arrays."""
         total = self.x.nbytes + self.y.nbytes + self.batch_index.nbytes
-        total += self.params.flat.nbytes + self.grads.flat.nbytes + self.update.nbytes
+        total += self.params.flat.nbytes + self.grads.flat.nbytes
+        total += self.update.nbytes if self.update is not None else 0
         total += sum(s.nbytes for s in self.state.values())
         for rec in self.layers.values():
             for arr in (rec.z, rec.a, rec.delta, rec.zn, rec.mask, rec.h_out):

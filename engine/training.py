@@ -17,6 +17,7 @@ from engine.records import LAYER_METRICS, LayerRecord, Run, StepRecord
 DEFAULT_BUDGET = 32 * 2**20  # bytes of recorded tensors
 MAX_EVALS = 500  # full-data evaluations per run; more steps evaluate at a stride
 MAX_RECORDS = 250  # recorded steps per run: plenty for a step scrubber, cheap to keep
+RECORD_ROWS = 32  # samples of the batch whose per-sample tensors (z, a, delta) are kept
 
 Progress = Callable[[int, int, float], None]
 
@@ -44,13 +45,14 @@ def build_network(config: Config, n_outputs: int, dtype=np.float64) -> Network:
     )
 
 
-def record_bytes(net: Network, batch: int, n_state: int) -> int:
+def record_bytes(net: Network, rows: int, n_state: int, with_optimizer: bool = True) -> int:
     """Bytes one recorded step holds, for planning the stride."""
     itemsize = net.dtype.itemsize
     hidden = sum(net.sizes[1:-1])
     per_unit = 3 + net.layer_norm + (net.dropout > 0) + net.residual  # z, a, delta, zn, mask, h_out
-    acts = batch * (hidden * per_unit + 3 * net.sizes[-1] + net.sizes[0] + net.sizes[-1])
-    return itemsize * (acts + net.params.flat.size * (3 + n_state)) + 8 * batch
+    acts = rows * (hidden * per_unit + 3 * net.sizes[-1] + net.sizes[0] + net.sizes[-1])
+    per_param = 2 + (1 + n_state if with_optimizer else 0)  # W, dW, update, state
+    return itemsize * (acts + net.params.flat.size * per_param) + 8 * rows
 
 
 def plan_stride(steps: int, per_record: int, budget: int) -> int:
@@ -59,7 +61,7 @@ def plan_stride(steps: int, per_record: int, budget: int) -> int:
     if steps <= max_records:
         return 1
     # Records at 0, s, 2s, ... plus the last step: ceil((steps-1)/s) + 1 <= max_records.
-    return max(1, math.ceil((steps - 1) / (max_records - 2)))
+    return max(1, math.ceil((steps - 1) / (max_records - 1)))
 
 
 class _Scalars:
@@ -105,7 +107,12 @@ class _Scalars:
 
 
 def _layer_records(
-    net: Network, trace: Trace, params: FlatDict, grads: FlatDict, upd: FlatDict, state: dict
+    net: Network,
+    trace: Trace,
+    params: FlatDict,
+    grads: FlatDict,
+    upd: FlatDict | None,
+    state: dict,
 ) -> dict[str, LayerRecord]:
     out: dict[str, LayerRecord] = {}
     for i, c in enumerate(trace.layers, start=1):
@@ -118,8 +125,8 @@ def _layer_records(
             db=grads[f"{name}.b"],
             W=params[f"{name}.W"],
             b=params[f"{name}.b"],
-            update_W=upd[f"{name}.W"],
-            update_b=upd[f"{name}.b"],
+            update_W=upd[f"{name}.W"] if upd is not None else None,
+            update_b=upd[f"{name}.b"] if upd is not None else None,
             state={s: v[f"{name}.W"] for s, v in state.items()},
             zn=c.zn if net.layer_norm else None,
             mask=c.mask,
@@ -133,8 +140,8 @@ def _layer_records(
         db=grads["out.b"],
         W=params["out.W"],
         b=params["out.b"],
-        update_W=upd["out.W"],
-        update_b=upd["out.b"],
+        update_W=upd["out.W"] if upd is not None else None,
+        update_b=upd["out.b"] if upd is not None else None,
         state={s: v["out.W"] for s, v in state.items()},
     )
     return out
@@ -168,7 +175,11 @@ def train(
     classify = data.task != "regression"
     state_names = tuple(opt_state_names(config))
 
-    stride = plan_stride(steps, record_bytes(net, batch, len(state_names)), budget) if record else 0
+    rows = min(batch, RECORD_ROWS)
+    # A network too large for two full records keeps weights and gradients only.
+    keep_optimizer = 2 * record_bytes(net, rows, len(state_names)) <= budget
+    per_record = record_bytes(net, rows, len(state_names), keep_optimizer)
+    stride = plan_stride(steps, per_record, budget) if record else 0
     eval_stride = max(1, math.ceil(steps / MAX_EVALS))
     eval_steps = sorted(set(range(0, steps, eval_stride)) | {steps - 1})
     is_eval = np.zeros(steps, dtype=bool)
@@ -203,7 +214,7 @@ def train(
             if record:
                 # Show the step where it broke: its weights and the overflowing values.
                 zero = np.zeros_like(p.flat)
-                records[step] = _make_record(net, step, idx, trace, p.copy(), zero, {}, opt)
+                records[step] = _make_record(net, step, idx, trace, p.copy(), zero, {})
             break
         keep = record and (step % stride == 0 or step == steps - 1)
         before = p.copy() if keep else None
@@ -211,8 +222,11 @@ def train(
         opt.step(p, trace.grads)
         stats.fill(scalars[step], trace, sq_w, trace.grads, opt.last_update)
         if keep:
-            state = {s: opt.flat_state[s].copy() for s in state_names}
-            records[step] = _make_record(net, step, idx, trace, before, opt.last_update, state, opt)
+            if keep_optimizer:
+                upd, state = opt.last_update, {s: opt.flat_state[s].copy() for s in state_names}
+            else:
+                upd, state = None, {}
+            records[step] = _make_record(net, step, idx, trace, before, upd, state)
         if is_eval[step]:
             tr = net.evaluate(X, Y, config.loss)
             te = net.evaluate(X_test, Y_test, config.loss) if len(X_test) else (np.nan, np.nan)
@@ -258,18 +272,43 @@ def opt_state_names(config: Config) -> list[str]:
     }[config.optimizer]
 
 
-def _make_record(net, step, idx, trace, params, upd_flat, state_flat, opt) -> StepRecord:
-    upd = params.wrap(upd_flat)
+def _rows(arr: np.ndarray | None, rows: int) -> np.ndarray | None:
+    # A copy of the first rows, so the full batch array can be freed.
+    if arr is None or arr.shape[0] <= rows:
+        return arr
+    return arr[:rows].copy()
+
+
+def _make_record(
+    net: Network,
+    step: int,
+    idx: np.ndarray,
+    trace: Trace,
+    params: FlatDict,
+    upd_flat: np.ndarray | None,
+    state_flat: dict[str, np.ndarray],
+) -> StepRecord:
+    rows = RECORD_ROWS
+    for c in trace.layers:
+        for name in ("z", "zn", "a", "delta", "mask", "h_out"):
+            setattr(c, name, _rows(getattr(c, name), rows))
+        c.h_in = c.d_a = c.ln_xhat = None  # not recorded: derivable or duplicated
+    trace.logits, trace.y_hat, trace.delta_out = (
+        _rows(trace.logits, rows),
+        _rows(trace.y_hat, rows),
+        _rows(trace.delta_out, rows),
+    )
+    upd = params.wrap(upd_flat) if upd_flat is not None else None
     state = {s: params.wrap(v) for s, v in state_flat.items()}
     return StepRecord(
         step=step,
-        batch_index=idx.copy(),
-        x=trace.x,
-        y=trace.y,
+        batch_index=idx[:rows].copy(),
+        x=_rows(trace.x, rows),
+        y=_rows(trace.y, rows),
         loss=trace.loss,
         layers=_layer_records(net, trace, params, trace.grads, upd, state),
         params=params,
         grads=trace.grads,
-        update=upd.flat,
+        update=upd.flat if upd is not None else None,
         state={s: v.flat for s, v in state.items()},
     )
