@@ -35,10 +35,12 @@ TASK_OUTPUTS: dict[str, tuple[str, ...]] = {
     "regression": ("identity",),
 }
 
-# Compute budget: steps x batch x parameters (multiply-adds of one forward pass,
-# summed over the run). A shared demo must stay responsive for every visitor, so a
-# larger request gets fewer steps, with a warning.
-MAX_WORK = 8e9
+# Compute budget of a run, in multiply-adds of the forward passes plus a fixed cost per
+# layer and step (Python overhead, worth about LAYER_OVERHEAD multiply-adds). A shared
+# demo must stay responsive for every visitor, so a larger request gets fewer steps,
+# with a warning. 4e9 is about 5 s on one core.
+MAX_WORK = 4e9
+LAYER_OVERHEAD = 25_000
 # Largest network: 64 layers x 62 units, or 4 layers x 256, and anything between.
 MAX_PARAMS = 250_000
 
@@ -327,7 +329,10 @@ def _fit_work_budget(clean: dict[str, Any], warnings: list[str]) -> None:
     n_train = min(max(1, round(clean["samples"] * clean["train_share"])), clean["samples"] - 1)
     batch = min(clean["batch_size"], n_train)
     n_out = 3 if task_of(clean["dataset"]) == "multiclass" else 1
-    per_step = batch * parameter_count(clean["depth"], clean["width"], n_out, clean["layer_norm"])
+    n_params = parameter_count(clean["depth"], clean["width"], n_out, clean["layer_norm"])
+    # Elementwise work (activations, LayerNorm, dropout): about 30 operations per unit.
+    units = clean["depth"] * clean["width"]
+    per_step = batch * (n_params + 30 * units) + LAYER_OVERHEAD * (clean["depth"] + 1)
     max_steps = max(1, int(MAX_WORK // per_step))
     if clean["steps"] > max_steps:
         warnings.append(

@@ -48,6 +48,11 @@ class FlatDict(dict):
         np.copyto(out.flat, self.flat)
         return out
 
+    def __reduce__(self):
+        # Pickle the flat buffer once; the views are rebuilt on load (pickling them one
+        # by one would store every value twice and detach them from `.flat`).
+        return (_restore, (self.flat, self.offsets, self.layout))
+
     def __setitem__(self, key: str, value: np.ndarray) -> None:
         if key not in self:
             raise KeyError(f"no parameter named {key!r}; names are {list(self)}")
@@ -60,3 +65,10 @@ class FlatDict(dict):
     def sq_norms(self) -> np.ndarray:
         """Squared L2 norm of every entry, in key order."""
         return np.add.reduceat(self.flat * self.flat, self.offsets)
+
+
+def _restore(flat: np.ndarray, offsets: np.ndarray, layout: tuple) -> FlatDict:
+    template = FlatDict()
+    template.offsets = offsets
+    template.layout = layout
+    return template.wrap(flat)

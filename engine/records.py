@@ -27,23 +27,58 @@ LAYER_METRICS = (
 
 @dataclass
 class LayerRecord:
-    """Full tensors of one layer at one recorded step."""
+    """Full tensors of one layer at one recorded step.
 
-    z: np.ndarray  # pre-activation h @ W + b, (batch, units)
+    Per-sample tensors are stored here; weights, gradients, updates and optimizer
+    state are views into the step's flat buffers, so each value is stored once.
+    """
+
+    name: str  # h1..hL or out
+    z: np.ndarray  # pre-activation h @ W + b, (rows, units); logits for "out"
     a: np.ndarray  # activation f(z) (or f(LayerNorm(z))); y_hat for the output layer
     delta: np.ndarray  # dL/dz
-    dW: np.ndarray
-    db: np.ndarray
-    W: np.ndarray  # weights used in this step's forward pass
-    b: np.ndarray
-    update_W: np.ndarray | None  # what the optimizer subtracted from W (None: not kept)
-    update_b: np.ndarray | None
-    state: dict[str, np.ndarray] = field(
-        default_factory=dict
-    )  # optimizer state of W after the step
+    params: FlatDict  # before the step's update
+    grads: FlatDict
+    updates: FlatDict | None  # what the optimizer subtracted (None: not kept)
+    states: dict[str, FlatDict] = field(default_factory=dict)  # optimizer state after the step
     zn: np.ndarray | None = None  # LayerNorm output (layer_norm only)
     mask: np.ndarray | None = None  # dropout mask (dropout only)
     h_out: np.ndarray | None = None  # layer output when it differs from a (residual)
+
+    @property
+    def W(self) -> np.ndarray:
+        """Weights used in this step's forward pass, (fan_in, fan_out)."""
+        return self.params[f"{self.name}.W"]
+
+    @property
+    def b(self) -> np.ndarray:
+        """Biases used in this step's forward pass."""
+        return self.params[f"{self.name}.b"]
+
+    @property
+    def dW(self) -> np.ndarray:
+        """dL/dW of this step."""
+        return self.grads[f"{self.name}.W"]
+
+    @property
+    def db(self) -> np.ndarray:
+        """dL/db of this step."""
+        return self.grads[f"{self.name}.b"]
+
+    @property
+    def update_W(self) -> np.ndarray | None:
+        """What the optimizer subtracted from W at this step."""
+        return None if self.updates is None else self.updates[f"{self.name}.W"]
+
+    @property
+    def update_b(self) -> np.ndarray | None:
+        """What the optimizer subtracted from b at this step."""
+        return None if self.updates is None else self.updates[f"{self.name}.b"]
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        """Optimizer state of W after this step, by name (velocity, m, v, ...)."""
+        return {s: v[f"{self.name}.W"] for s, v in self.states.items()}
 
 
 @dataclass

@@ -112,37 +112,32 @@ def _layer_records(
     params: FlatDict,
     grads: FlatDict,
     upd: FlatDict | None,
-    state: dict,
+    state: dict[str, FlatDict],
 ) -> dict[str, LayerRecord]:
     out: dict[str, LayerRecord] = {}
     for i, c in enumerate(trace.layers, start=1):
-        name = f"h{i}"
-        out[name] = LayerRecord(
+        out[f"h{i}"] = LayerRecord(
+            name=f"h{i}",
             z=c.z,
             a=c.a,
             delta=c.delta,
-            dW=grads[f"{name}.W"],
-            db=grads[f"{name}.b"],
-            W=params[f"{name}.W"],
-            b=params[f"{name}.b"],
-            update_W=upd[f"{name}.W"] if upd is not None else None,
-            update_b=upd[f"{name}.b"] if upd is not None else None,
-            state={s: v[f"{name}.W"] for s, v in state.items()},
+            params=params,
+            grads=grads,
+            updates=upd,
+            states=state,
             zn=c.zn if net.layer_norm else None,
             mask=c.mask,
             h_out=c.h_out if c.residual else None,
         )
     out["out"] = LayerRecord(
+        name="out",
         z=trace.logits,
         a=trace.y_hat,
         delta=trace.delta_out,
-        dW=grads["out.W"],
-        db=grads["out.b"],
-        W=params["out.W"],
-        b=params["out.b"],
-        update_W=upd["out.W"] if upd is not None else None,
-        update_b=upd["out.b"] if upd is not None else None,
-        state={s: v["out.W"] for s, v in state.items()},
+        params=params,
+        grads=grads,
+        updates=upd,
+        states=state,
     )
     return out
 
