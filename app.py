@@ -1,0 +1,35 @@
+"""Backprop Lab: the Streamlit entrypoint. Sidebar controls, then the chosen page."""
+
+import streamlit as st
+
+from ui import sidebar
+
+st.set_page_config(
+    page_title="Backprop Lab",
+    page_icon=":material/account_tree:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+PAGES = {
+    "One training step": [
+        st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
+        st.Page("app_pages/forward.py", title="Forward pass", icon=":material/arrow_forward:"),
+        st.Page("app_pages/error.py", title="Error", icon=":material/target:"),
+        st.Page("app_pages/backward.py", title="Backward pass", icon=":material/arrow_back:"),
+        st.Page("app_pages/worked_example.py", title="Worked example", icon=":material/calculate:"),
+    ],
+    "Training dynamics": [
+        st.Page("app_pages/gradient_norms.py", title="Gradient norms", icon=":material/bar_chart:"),
+        st.Page(
+            "app_pages/vanishing.py", title="Vanishing gradients", icon=":material/trending_down:"
+        ),
+        st.Page("app_pages/optimizers.py", title="Optimizers", icon=":material/speed:"),
+    ],
+}
+
+page = st.navigation(PAGES)
+st.sidebar.title("Backprop Lab")
+config = sidebar.draw()
+page.run()
+sidebar.share_link(config)

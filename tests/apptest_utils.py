@@ -1,0 +1,69 @@
+"""Helpers for driving the app's pages through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+HOSTILE_PARAMS = {
+    "depth": "999",
+    "width": "-3",
+    "lr": "abc",
+    "steps": "1e308",
+    "activation": "<b>x</b>",
+    "residual": "maybe",
+    "foo": "<script>alert(1)</script>",
+}
+
+
+def run_page(page: str, params: dict[str, str] | None = None, timeout: float = 120) -> AppTest:
+    """Open the app at `page` (e.g. "app_pages/backward.py") with URL params and run it."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if params:
+        at.query_params.update(params)
+    at.run()
+    if page and not page.endswith("overview.py"):
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    """The figure JSON of every Plotly chart on the page, in page order."""
+    return [json.loads(node.proto.spec) for node in at.get("plotly_chart")]
+
+
+def decode(value) -> np.ndarray:
+    """A Plotly data array as numpy (Plotly 6+ encodes arrays as base64 'bdata')."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        if shape:
+            dims = [int(s) for s in str(shape).split(",")] if isinstance(shape, str) else shape
+            arr = arr.reshape(dims)
+        return arr
+    return np.asarray(value)
+
+
+def page_text(at: AppTest) -> str:
+    """All markdown, latex, caption, metric and alert text on the page, joined."""
+    parts: list[str] = []
+    for kind in ("markdown", "latex", "caption", "title", "header", "subheader", "code"):
+        parts += [str(e.value) for e in at.get(kind)]
+    for kind in ("warning", "error", "info", "success"):
+        parts += [str(e.value) for e in at.get(kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    return "\n".join(parts)
+
+
+def assert_ok(at: AppTest, charts: int = 1) -> None:
+    """No exception on the page and at least `charts` Plotly charts drawn."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) >= charts, "no chart drawn"

@@ -1,0 +1,54 @@
+"""The session's experiment: its Config, its (uploaded) data, and cached training runs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import Config, Dataset, Run, train
+
+CONFIG_KEY = "_config"
+UPLOAD_KEY = "_upload_dataset"
+
+# Counts real (uncached) training runs in this process; tests read it to prove caching.
+TRAIN_CALLS = {"count": 0}
+
+# A shared demo keeps at most this many runs, each for at most an hour; a run of the
+# largest config holds at most the 32 MB recording budget plus its scalars.
+CACHE_ENTRIES = 24
+CACHE_TTL = 3600
+
+
+def config() -> Config:
+    """The validated Config the sidebar built for this rerun."""
+    return st.session_state.get(CONFIG_KEY) or Config()
+
+
+def uploaded_dataset() -> Dataset | None:
+    """The user's uploaded data set, when one is in use."""
+    cfg = config()
+    return st.session_state.get(UPLOAD_KEY) if cfg.dataset.startswith("upload_") else None
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def _train_cached(cfg: Config, data: Dataset | None) -> Run:
+    TRAIN_CALLS["count"] += 1
+    # The bar lives inside the cached function: on a cache hit Streamlit replays it
+    # (created, then emptied), so a warm run shows nothing.
+    bar = st.progress(0.0, text="Training…")
+
+    def report(step: int, total: int, loss: float) -> None:
+        bar.progress(step / total, text=f"Training: step {step} of {total}, loss {loss:.4g}")
+
+    run = train(cfg, on_progress=report, data=data)
+    bar.empty()
+    return run
+
+
+def run_for(cfg: Config, data: Dataset | None = None) -> Run:
+    """The training run of `cfg` (on `data` if given), from the cache when possible."""
+    return _train_cached(cfg, data)
+
+
+def run() -> Run:
+    """The training run of this session's experiment."""
+    return run_for(config(), uploaded_dataset())

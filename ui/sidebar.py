@@ -1,0 +1,236 @@
+"""Sidebar controls for the whole experiment, bound to the URL so the address is a share link."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from engine import Config
+from engine.activations import ACTIVATIONS
+from engine.config import (
+    BATCH_GRID,
+    DROPOUT_GRID,
+    INIT_STD_GRID,
+    LR_GRID,
+    NOISE_GRID,
+    SHARE_GRID,
+    SPEC,
+    STREAMLIT_PARAMS,
+    TASK_LOSSES,
+    TASK_OUTPUTS,
+    WEIGHT_DECAY_GRID,
+)
+from engine.datasets import DATASET_LABELS, DATASETS, task_of
+from engine.initializers import INIT_LABELS, INITS
+from engine.losses import VALID_OUTPUTS
+from engine.optimizers import OPTIMIZERS
+from ui import upload
+from ui.experiment import CONFIG_KEY, UPLOAD_KEY
+from ui.layout import RAW_STEP_KEY, STEP_KEY
+
+CLEANED_KEY = "_url_cleaned"
+URL_WARNINGS_KEY = "_url_warnings"
+URL_CONFIG_KEY = "_url_config"
+BOUND_KEYS = tuple(SPEC)
+
+
+def clean_url_once() -> None:
+    """On a session's first run, validate the link's parameters and rewrite the URL clean.
+
+    Streamlit silently drops a bound value it cannot use; we want to clamp instead and
+    say what changed. So before any bound widget exists we rewrite the URL with the
+    validated values and rerun; the widgets then start from the clean URL.
+    """
+    if st.session_state.get(CLEANED_KEY):
+        return
+    st.session_state[CLEANED_KEY] = True
+    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    params = {k: v[-1] if v else "" for k, v in raw.items() if k != STEP_KEY}
+    cfg, warnings = Config.from_params(params)
+    st.session_state[URL_WARNINGS_KEY] = warnings
+    st.session_state[URL_CONFIG_KEY] = cfg
+    clean = cfg.changed_params()
+    clean.update({k: v[-1] for k, v in raw.items() if k.lower() in STREAMLIT_PARAMS and v})
+    step = raw.get(STEP_KEY, [""])[-1]
+    if step:
+        st.session_state[RAW_STEP_KEY] = step
+        if step.isdigit() and len(step) < 10:
+            clean[STEP_KEY] = step
+    if clean != {k: v[-1] if v else "" for k, v in raw.items()}:
+        st.query_params.clear()
+        st.query_params.update(clean)
+        st.rerun()
+
+
+def _reset() -> None:
+    for key in BOUND_KEYS:
+        st.session_state[key] = SPEC[key].default
+    st.session_state.pop(STEP_KEY, None)
+    st.session_state.pop(UPLOAD_KEY, None)
+
+
+def _fit_choice(key: str, options: tuple[str, ...]) -> None:
+    # Options follow the task; a value the new task can't use falls back to the first.
+    if st.session_state.get(key, SPEC[key].default) not in options:
+        st.session_state[key] = options[0]
+
+
+def _default(key: str, options: tuple | None = None):
+    value = SPEC[key].default
+    return value if options is None or value in options else options[0]
+
+
+def draw() -> Config:
+    """Draw every control and return the validated Config they describe."""
+    clean_url_once()
+    sb = st.sidebar
+    values: dict = {}
+
+    sb.subheader("Data", divider="gray")
+    uploaded = upload.controls(sb)
+    values["dataset"] = sb.selectbox(
+        "Data set",
+        DATASETS,
+        index=DATASETS.index(_default("dataset")),
+        key="dataset",
+        bind="query-params",
+        disabled=uploaded is not None,
+        help="; ".join(f"{k}: {v}" for k, v in DATASET_LABELS.items()),
+    )
+    values["noise"] = sb.select_slider(
+        "Noise", NOISE_GRID, value=_default("noise"), key="noise", bind="query-params"
+    )
+    values["samples"] = sb.slider(
+        "Samples", 20, 2000, _default("samples"), step=10, key="samples", bind="query-params"
+    )
+    values["train_share"] = sb.select_slider(
+        "Training share",
+        SHARE_GRID,
+        value=_default("train_share"),
+        key="train_share",
+        bind="query-params",
+        help="The rest is the test set, never trained on.",
+    )
+
+    sb.subheader("Network", divider="gray")
+    values["depth"] = sb.slider(
+        "Hidden layers", 1, 64, _default("depth"), key="depth", bind="query-params"
+    )
+    values["width"] = sb.slider(
+        "Units per layer", 1, 256, _default("width"), key="width", bind="query-params"
+    )
+    values["activation"] = sb.selectbox(
+        "Activation",
+        tuple(ACTIVATIONS),
+        index=tuple(ACTIVATIONS).index(_default("activation")),
+        key="activation",
+        bind="query-params",
+    )
+    values["init"] = sb.selectbox(
+        "Init",
+        INITS,
+        index=INITS.index(_default("init")),
+        key="init",
+        bind="query-params",
+        help="; ".join(INIT_LABELS.values()),
+    )
+    values["init_std"] = sb.select_slider(
+        "Init std (for 'normal')",
+        INIT_STD_GRID,
+        value=_default("init_std"),
+        key="init_std",
+        bind="query-params",
+        disabled=st.session_state.get("init", _default("init")) != "normal",
+    )
+    left, right = sb.columns(2)
+    values["residual"] = left.checkbox(
+        "Residual", value=False, key="residual", bind="query-params", help="h' = h + f(z)"
+    )
+    values["layer_norm"] = right.checkbox(
+        "LayerNorm", value=False, key="layer_norm", bind="query-params"
+    )
+    values["dropout"] = sb.select_slider(
+        "Dropout", DROPOUT_GRID, value=_default("dropout"), key="dropout", bind="query-params"
+    )
+
+    sb.subheader("Training", divider="gray")
+    task = uploaded.task if uploaded is not None else task_of(values["dataset"])
+    losses = TASK_LOSSES[task]
+    _fit_choice("loss", losses)
+    values["loss"] = sb.selectbox("Loss", losses, key="loss", bind="query-params")
+    outputs = tuple(o for o in TASK_OUTPUTS[task] if o in VALID_OUTPUTS[values["loss"]])
+    _fit_choice("output", outputs)
+    values["output"] = sb.selectbox("Output function", outputs, key="output", bind="query-params")
+    values["optimizer"] = sb.selectbox(
+        "Optimizer",
+        OPTIMIZERS,
+        index=OPTIMIZERS.index(_default("optimizer")),
+        key="optimizer",
+        bind="query-params",
+    )
+    values["lr"] = sb.select_slider(
+        "Learning rate", LR_GRID, value=_default("lr"), key="lr", bind="query-params"
+    )
+    values["batch_size"] = sb.select_slider(
+        "Batch size",
+        BATCH_GRID,
+        value=_default("batch_size"),
+        key="batch_size",
+        bind="query-params",
+    )
+    values["steps"] = sb.slider(
+        "Steps", 1, 3000, _default("steps"), key="steps", bind="query-params"
+    )
+    values["weight_decay"] = sb.select_slider(
+        "Weight decay",
+        WEIGHT_DECAY_GRID,
+        value=_default("weight_decay"),
+        key="weight_decay",
+        bind="query-params",
+        help="0 means the optimizer's default: none, or 0.01 for AdamW.",
+    )
+    values["seed"] = sb.number_input(
+        "Seed", 0, 2**31 - 1, _default("seed"), step=1, key="seed", bind="query-params"
+    )
+    if uploaded is not None:
+        values["dataset"] = f"upload_{uploaded.task}"
+    cfg, warnings = Config.from_dict(values)
+    st.session_state[CONFIG_KEY] = cfg
+    sb.button("Reset to defaults", on_click=_reset, icon=":material/restart_alt:")
+    _show_warnings(cfg, warnings)
+    return cfg
+
+
+def _show_warnings(cfg: Config, warnings: list[str]) -> None:
+    # The link's warnings stay up until the user changes a setting.
+    url_warnings = st.session_state.get(URL_WARNINGS_KEY, [])
+    if url_warnings and st.session_state.get(URL_CONFIG_KEY) == cfg:
+        st.warning(
+            "Some settings in this link were fixed:\n\n"
+            + "\n".join(f"- {w}" for w in url_warnings),
+            icon=":material/link_off:",
+        )
+    if warnings:
+        st.warning("\n".join(f"- {w}" for w in warnings), icon=":material/tune:")
+
+
+def share_link(cfg: Config) -> None:
+    """The link that reproduces this experiment, shown with a copy button."""
+    params = cfg.changed_params()
+    if cfg.dataset.startswith("upload_"):
+        params.pop("dataset", None)
+    step = st.session_state.get(STEP_KEY)
+    if step is not None:
+        params[STEP_KEY] = str(step)
+    base = st.context.url or ""
+    query = urlencode(params)
+    st.sidebar.subheader("Share this experiment", divider="gray")
+    st.sidebar.code(f"{base}?{query}" if query else base or "?", language=None, wrap_lines=True)
+    if cfg.dataset.startswith("upload_"):
+        st.sidebar.caption(
+            "Your uploaded file can't travel in a link: whoever opens it sees the same "
+            "network trained on a built-in data set."
+        )
+    else:
+        st.sidebar.caption("Anyone who opens this link sees exactly this run.")

@@ -1,0 +1,66 @@
+"""Uploading a CSV as the data set: validated, with a clear message when it can't be used."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from engine import Dataset, TableError
+from engine.datasets import MAX_UPLOAD_BYTES, dataset_from_table, numeric_columns, read_table
+from ui.experiment import UPLOAD_KEY
+
+FILE_KEY = "upload_file"
+ERROR_KEY = "_upload_error"
+
+
+def controls(container) -> Dataset | None:
+    """File uploader and column pickers; returns the uploaded data set when it is in use."""
+    with container.expander("Your own data (CSV)", expanded=False):
+        st.caption(
+            f"Two numeric feature columns and a target, at most {MAX_UPLOAD_BYTES // 1_000_000} MB "
+            "and 2,000 rows. A target with up to 10 whole-number values is a class label."
+        )
+        file = st.file_uploader("CSV file", type=["csv"], key=FILE_KEY)
+        if file is None:
+            st.session_state.pop(UPLOAD_KEY, None)
+            return None
+        try:
+            df = _parse(file.getvalue())
+        except TableError as err:
+            st.error(f"{err} Still using the previous data.", icon=":material/error:")
+            return st.session_state.get(UPLOAD_KEY)
+        columns = numeric_columns(df)
+        if len(columns) < 3:
+            st.error(
+                "The file needs at least three columns of numbers (two features and a target). "
+                "Still using the previous data.",
+                icon=":material/error:",
+            )
+            return st.session_state.get(UPLOAD_KEY)
+        x1 = st.selectbox("Feature 1", columns, index=0, key="upload_x1")
+        x2 = st.selectbox("Feature 2", columns, index=1, key="upload_x2")
+        target = st.selectbox("Target", columns, index=len(columns) - 1, key="upload_target")
+        try:
+            share = st.session_state.get("train_share", 0.7)
+            data = dataset_from_table(df, (x1, x2), target, train_share=share, seed=0)
+        except TableError as err:
+            st.error(f"{err} Still using the previous data.", icon=":material/error:")
+            return st.session_state.get(UPLOAD_KEY)
+        st.session_state[UPLOAD_KEY] = data
+        st.success(f"Using {file.name}: {len(data.X)} rows, a {data.task} task.")
+        return data
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def _parse_cached(digest: str, _data: bytes):
+    return read_table(_data)
+
+
+def _parse(data: bytes):
+    # The server enforces the size limit itself; the uploader's limit is only a hint.
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise TableError(
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB."
+        )
+    return _parse_cached(hashlib.sha256(data).hexdigest(), data)
