@@ -39,17 +39,19 @@ def step_picker(run: Run, label: str = "Step") -> int:
     steps = run.recorded_steps
     current = st.session_state.get(STEP_KEY)
     raw = st.session_state.pop(RAW_STEP_KEY, None)
-    if raw is not None and current not in steps:
+    if raw is not None and not (raw.isdigit() and int(raw) in steps):
         st.warning(f"step: {raw} is not a recorded step of this run; showing step {steps[-1]}.")
-    if current not in steps:
-        st.session_state[STEP_KEY] = steps[-1]
     help_text = (
         f"Full tensors are recorded at {len(steps)} of the {run.steps_run} steps "
         f"(every {run.stride}), always including the first and the last."
     )
-    return int(
-        st.select_slider(label, options=steps, key=STEP_KEY, bind="query-params", help=help_text)
-    )
+    options = {"options": steps, "key": STEP_KEY, "bind": "query-params", "help": help_text}
+    if current is None:
+        # The session's first slider: the URL decides, else the last step.
+        return int(st.select_slider(label, value=steps[-1], **options))
+    # Each page's slider is a separate widget: carry the chosen step over explicitly.
+    st.session_state[STEP_KEY] = current if current in steps else steps[-1]
+    return int(st.select_slider(label, **options))
 
 
 def chart(fig: go.Figure, key: str | None = None) -> None:

@@ -1,0 +1,163 @@
+"""Backward pass: the error flowing back, one weight's chain rule, a gradient check."""
+
+import streamlit as st
+
+from engine import Run, StepRecord
+from engine.chain_rule import (
+    CHECK_EPS,
+    CHECK_TOL,
+    chain_rule_terms,
+    delta_norms,
+    gradient_check,
+)
+from ui import experiment, layout
+from viz.backward import (
+    MAX_LAYERS,
+    chain_rule_lines,
+    delta_norm_figure,
+    flow_figure,
+)
+
+SCALE_KEY = "bw_scale"
+LAYER_KEY, I_KEY, J_KEY, SAMPLE_KEY = "cr_layer", "cr_i", "cr_j", "cr_sample"
+SCALE_LABELS = {"layer": "Each layer its own range", "log": "One shared log scale"}
+
+
+def _clamp(key: str, top: int) -> None:
+    # A layer with fewer units (or a smaller batch) than the last choice: start again at 0.
+    if not 0 <= st.session_state.get(key, 0) <= top:
+        st.session_state[key] = 0
+
+
+@st.fragment
+def flow_view(run: Run, record: StepRecord) -> None:
+    """The deltas and weight gradients of every layer; the colour scale reruns only this part."""
+    scale = st.radio(
+        "Colour scale",
+        list(SCALE_LABELS),
+        format_func=SCALE_LABELS.get,
+        key=SCALE_KEY,
+        horizontal=True,
+        help="Each layer its own range: colours compare units within a layer. Shared log "
+        "scale: colours compare layers, over eight powers of ten.",
+    )
+    layout.chart(flow_figure(record, run.layer_names, scale), key="bw_flow")
+    st.caption(
+        "Top row: δ = dL/dz of each unit (columns) for each recorded sample (rows). Bottom row: "
+        "dL/dW, one cell per weight, from unit i of the layer below (rows) to unit j (columns). "
+        "Blue is positive, red negative, white zero; hover a cell for its exact value. Press "
+        "**▶ Play** to watch the error start at the output and travel back to h1. With each "
+        "layer on its own range, a tiny error looks as strong as a large one: the shared log "
+        "scale compares the layers."
+    )
+    if len(run.layer_names) > MAX_LAYERS:
+        st.caption(
+            f"This network has {len(run.layer_names)} weight layers: the heatmaps show "
+            f"{MAX_LAYERS} of them, evenly spaced; the bars below show every layer."
+        )
+
+
+@st.fragment
+def chain_rule_view(run: Run, record: StepRecord) -> None:
+    """The chain rule for one weight with the step's numbers; the pickers rerun only this part."""
+    names = run.layer_names
+    if st.session_state.get(LAYER_KEY) not in names:
+        st.session_state[LAYER_KEY] = names[0]
+    cols = st.columns(4)
+    layer = cols[0].selectbox("Layer", names, key=LAYER_KEY)
+    fan_in, fan_out = record.layers[layer].W.shape
+    rows = record.x.shape[0]
+    for key, top in ((I_KEY, fan_in - 1), (J_KEY, fan_out - 1), (SAMPLE_KEY, rows - 1)):
+        _clamp(key, top)
+    i = cols[1].number_input(f"From unit i (0–{fan_in - 1})", 0, fan_in - 1, key=I_KEY)
+    j = cols[2].number_input(f"To unit j (0–{fan_out - 1})", 0, fan_out - 1, key=J_KEY)
+    n = cols[3].number_input(f"Sample n (0–{rows - 1})", 0, rows - 1, key=SAMPLE_KEY)
+    terms = chain_rule_terms(run, record.step, layer, int(i), int(j))
+    st.markdown(
+        f"Weight **w[{i}, {j}] of {layer}** at step {record.step}, with the numbers of "
+        f"sample {n} of the batch (training-set row {record.batch_index[n]}):"
+    )
+    for text, tex in chain_rule_lines(terms, int(n)):
+        st.markdown(text)
+        if tex:
+            st.latex(tex)
+    with st.expander(f"Every term for all {rows} recorded samples"):
+        st.dataframe(terms.frame(), hide_index=True, width="stretch")
+
+
+@st.fragment
+def gradient_check_view(run: Run, record: StepRecord) -> None:
+    """Backprop's gradient next to a finite-difference estimate, for a few entries per layer."""
+    table = gradient_check(run, record.step)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * len(table)),
+        column_config={
+            "analytic": st.column_config.NumberColumn("analytic (backprop)", format="%.6e"),
+            "numerical": st.column_config.NumberColumn("central difference", format="%.6e"),
+            "abs_diff": st.column_config.NumberColumn("|difference|", format="%.1e"),
+            "rel_error": st.column_config.NumberColumn("relative error", format="%.1e"),
+            "round_off": st.column_config.NumberColumn("round-off floor", format="%.0e"),
+        },
+    )
+    bad = int((~table["agrees"]).sum())
+    if bad:
+        st.warning(f"{bad} of {len(table)} entries disagree: the gradient is not trustworthy here.")
+    else:
+        st.success(f"All {len(table)} checked entries agree.", icon=":material/check:")
+
+
+cfg = experiment.config()
+run = experiment.run()
+
+layout.header(
+    "Backward pass",
+    "Backpropagation sends the error from the output back to the input, one layer at a "
+    "time. Each layer turns the error it receives into δ, the error of its units, and δ "
+    "gives the gradient of every weight.",
+)
+layout.try_this(
+    "Set **Hidden layers** to 8 and **Activation** to sigmoid: watch the deltas shrink layer "
+    "by layer on their way back to h1."
+)
+layout.divergence_banner(run)
+step = layout.step_picker(run)
+record = run.record_at(step)
+rows = record.x.shape[0]
+if rows < cfg.effective_batch:
+    st.caption(
+        f"Per-sample values (δ, activations) are kept for the first {rows} of the batch's "
+        f"{cfg.effective_batch} samples; dL/dW is the engine's gradient over the whole batch."
+    )
+
+st.subheader("The error flowing back", divider="gray")
+flow_view(run, record)
+layout.chart(delta_norm_figure(run.layer_names, delta_norms(record, run.layer_names), step))
+st.caption(
+    "The size of each layer's error. Every layer multiplies the error by its weights and its "
+    "activation's slope on the way back: when that factor is below 1, the bars fall towards h1 "
+    "and the first layers barely learn (vanishing gradients)."
+)
+
+st.subheader("The chain rule for one weight", divider="gray")
+st.markdown(
+    "A weight w from unit i to unit j changes the loss only through z of unit j. So its "
+    "gradient is the input it multiplies, a_i, times the error of unit j, δ_j, summed over the "
+    "batch. δ_j itself is the next layer's error, sent back through the weights, times the "
+    "slope of the activation."
+)
+chain_rule_view(run, record)
+
+st.subheader("Check these gradients", divider="gray")
+st.markdown(
+    f"Central differences estimate a gradient without backprop: nudge one parameter by "
+    f"ε = {CHECK_EPS:g} up and down, rerun the forward pass, and take "
+    "(L(w + ε) − L(w − ε)) / 2ε. Below, the largest entries of each layer's gradient, "
+    f"computed both ways on the step's weights and its {rows} recorded samples (same dropout "
+    f"masks). They agree when the relative error is below {CHECK_TOL:g}, or, for a tiny "
+    "gradient, when the difference is under the round-off floor: the rounding of the loss "
+    "itself divided by 2ε."
+)
+gradient_check_view(run, record)

@@ -1,0 +1,105 @@
+"""Error: the loss over training, per sample, and how each loss turns an error into a gradient."""
+
+import streamlit as st
+
+from ui import experiment, layout
+from viz.error import (
+    accuracy_figure,
+    loss_figure,
+    loss_functions_figure,
+    prediction_table,
+    predictions_figure,
+    target_one_logits,
+)
+
+layout.header(
+    "Error",
+    "The loss compares the prediction ŷ with the target y and sums up, in one number, how "
+    "wrong the network is. Its gradient at the output, dL/dz, is where the backward pass starts.",
+)
+layout.try_this(
+    "Set **Loss** to mse and **Activation** to sigmoid, then compare the gradients of the "
+    "samples (orange dots) at the bottom of this page with those you get with **Loss** bce."
+)
+
+run = experiment.run()
+cfg = run.config
+layout.divergence_banner(run)
+
+st.subheader("Loss over training")
+scale, picker = st.columns([1, 4], gap="large", vertical_alignment="center")
+with scale:
+    log_y = st.toggle(
+        "Log scale", key="log_loss", help="A log axis shows slow progress late in training."
+    )
+with picker:
+    step = layout.step_picker(run)
+record = run.record_at(step)
+layout.chart(loss_figure(run, log_y=log_y, step=record.step), key="error_loss")
+st.caption(
+    "Thin line: the loss of each step's mini-batch, noisy because every step sees other "
+    "samples. Thick lines: the loss on the whole training set and on the test set, which "
+    "the network never trains on. A test loss that rises while the training loss falls "
+    "means overfitting. The dashed line is the chosen step."
+)
+if cfg.task != "regression":
+    layout.chart(accuracy_figure(run, step=record.step), key="error_accuracy")
+
+st.subheader(f"Predictions against targets at step {record.step}")
+st.markdown(
+    f"The first {len(record.y)} samples of step {record.step}'s batch: what the network "
+    f"predicted, what it should have predicted, and each sample's **{cfg.loss}** loss. "
+    "The step's loss is the mean over the whole batch."
+)
+layout.chart(predictions_figure(run, record), key="error_predictions")
+with st.expander("The numbers"):
+    st.dataframe(prediction_table(run, record), hide_index=True, width="stretch")
+
+st.subheader("Why cross-entropy keeps learning where squared error stalls")
+st.markdown(
+    "Take one output unit with a sigmoid, ŷ = σ(z), and a sample whose target is 1. "
+    "The backward pass starts from dL/dz, so that number decides how hard the weights "
+    "are pushed."
+)
+left, right = st.columns(2)
+with left:
+    st.markdown("**Squared error (mse)**")
+    st.latex(
+        r"L = (\hat y - y)^2 \qquad \frac{\partial L}{\partial z} = 2(\hat y - y)\,\hat y(1-\hat y)"
+    )
+    st.markdown(
+        "The factor ŷ(1 − ŷ) is the sigmoid's slope. When the unit is confidently wrong "
+        "(z far below 0, ŷ near 0) the slope is nearly 0, and so is the gradient: the worst "
+        "mistakes learn the slowest."
+    )
+with right:
+    st.markdown("**Binary cross-entropy (bce)**")
+    st.latex(
+        r"L = -\left(y\log\hat y + (1-y)\log(1-\hat y)\right) \qquad "
+        r"\frac{\partial L}{\partial z} = \hat y - y"
+    )
+    st.markdown(
+        "The log undoes the sigmoid's flat tail: the slope cancels and the gradient is just "
+        "the error, close to −1 for a confidently wrong unit. Softmax with cross-entropy "
+        "has the same gradient, ŷ − y."
+    )
+st.markdown(
+    "**Cosine** loss, 1 − cos(ŷ, y), needs at least two output units: with one unit the "
+    "cosine only sees the sign of ŷ. Here it uses two softmax units, ŷ = (1 − σ(z), σ(z)) "
+    "against y = (0, 1). Like squared error it is bounded, and its gradient also fades "
+    "when the unit saturates."
+)
+sample_z = target_one_logits(run, record)
+current = cfg.loss if cfg.loss in ("mse", "bce", "cosine") else None
+layout.chart(loss_functions_figure(sample_z, current), key="error_curves")
+if sample_z is not None:
+    st.caption(
+        f"Orange dots: the {len(sample_z)} target-1 samples of step {record.step}'s batch, "
+        "at their own z on every curve. On the right, compare how much gradient each loss "
+        "would give the same samples."
+    )
+else:
+    st.caption(
+        "The orange dots of this run's samples appear for a two-class data set with a "
+        "sigmoid **Output function**."
+    )

@@ -1,0 +1,113 @@
+"""Forward pass: one sample flowing through the network, and each layer's activations."""
+
+import numpy as np
+import streamlit as st
+
+from engine import Run, StepRecord
+from engine.activations import ACTIVATIONS
+from ui import experiment, layout
+from viz.forward import (
+    activation_boxes_figure,
+    activation_stats_figure,
+    forward_graph_figure,
+    layer_heatmap_figure,
+)
+from viz.network_graph import MAX_GRAPH_LAYERS, MAX_GRAPH_UNITS, fits_graph
+
+SAMPLE_KEY = "sample"
+LAYER_KEY = "forward_layer"
+
+
+def _values(v: np.ndarray) -> str:
+    return ", ".join(f"{x:.3g}" for x in v)
+
+
+def _sample_caption(run: Run, record: StepRecord, sample: int) -> str:
+    x, y, y_hat = record.x[sample], record.y[sample], record.layers["out"].a[sample]
+    target = f"class {int(np.argmax(y))}" if run.data.task == "multiclass" else _values(y)
+    return (
+        f"Sample {sample} (row {record.batch_index[sample]} of the training set): "
+        f"x = ({_values(x)}), target y = {target}, prediction ŷ = ({_values(y_hat)})."
+    )
+
+
+@st.fragment
+def sample_view(run: Run, record: StepRecord) -> None:
+    """The chosen sample's forward pass; changing the sample reruns only this part."""
+    n = record.x.shape[0]
+    if st.session_state.get(SAMPLE_KEY, 0) >= n:
+        st.session_state[SAMPLE_KEY] = 0
+    # A batch of one sample has nothing to choose (and a slider needs min < max).
+    sample = st.slider("Sample of the batch", 0, n - 1, key=SAMPLE_KEY) if n > 1 else 0
+    st.caption(_sample_caption(run, record, sample))
+    if fits_graph(run.sizes):
+        layout.chart(forward_graph_figure(run, record, sample), key="forward_graph")
+        st.caption(
+            "Hover a unit for its exact z and a, and an edge's midpoint for its weight. "
+            "Orange: for each unit, the incoming edge that contributes most, |w·h|, to its z."
+        )
+        return
+    st.info(
+        f"This network has more than {MAX_GRAPH_UNITS} units in a layer or more than "
+        f"{MAX_GRAPH_LAYERS} layers, too many to draw unit by unit, so each layer is shown "
+        "as a heatmap of its units for every sample of the batch.",
+        icon=":material/grid_on:",
+    )
+    names = run.layer_names
+    if st.session_state.get(LAYER_KEY) not in names:
+        st.session_state[LAYER_KEY] = names[0]
+    layer = st.select_slider("Layer", options=names, key=LAYER_KEY)
+    layout.chart(layer_heatmap_figure(record, layer, sample), key="forward_heatmap")
+
+
+cfg = experiment.config()
+run = experiment.run()
+
+layout.header(
+    "Forward pass",
+    "The forward pass turns an input into a prediction, one layer at a time. Here is the "
+    "network at the chosen step, with the numbers one sample of that step's batch produced.",
+)
+layout.try_this(
+    "Set **Hidden layers** to 8, **Init** to normal and **Init std** to 0.01, then move "
+    "**Step** to 0: layer after layer the boxes shrink to a line, so almost nothing of the "
+    "input reaches the output."
+)
+layout.divergence_banner(run)
+step = layout.step_picker(run)
+record = run.record_at(step)
+
+left, right = st.columns([1, 1.4], gap="medium")
+with left:
+    st.markdown(
+        "Each unit takes the previous layer's output **h**, forms a weighted sum **z** with "
+        "its weights and bias, and passes it through the activation function **f** to get "
+        "its activation **a**:"
+    )
+    st.latex(r"z = h\,W + b, \qquad a = f(z)")
+    st.markdown(f"With **{cfg.activation}** as the activation:")
+    st.latex(f"f(z) = {ACTIVATIONS[cfg.activation].formula}")
+    if cfg.layer_norm:
+        st.markdown("With **LayerNorm**, z is normalised over the layer's units before f.")
+    if cfg.residual:
+        st.markdown("With **Residual** on, a layer passes on h + a instead of a.")
+    st.markdown(
+        "The input layer's values are the sample's features x; the output layer's a is the "
+        "prediction ŷ."
+    )
+with right:
+    sample_view(run, record)
+
+st.subheader("Activations layer by layer", divider="gray")
+st.markdown(
+    "Left: the spread of each layer's activations over the recorded batch (box: middle "
+    "half, whiskers: smallest and largest). Right: the same layers over training. "
+    "A box that shrinks to a line means the layer outputs almost the same for every sample; "
+    "a box pressed against ±1 (tanh) or 0 and 1 (sigmoid) means saturated units, whose "
+    "gradient is close to zero."
+)
+boxes, lines = st.columns([1, 2], gap="medium")
+with boxes:
+    layout.chart(activation_boxes_figure(run, record), key="forward_boxes")
+with lines:
+    layout.chart(activation_stats_figure(run, step), key="forward_stats")

@@ -1,0 +1,160 @@
+"""Overview: the four steps of training on the live run, and where each page goes."""
+
+import math
+
+import streamlit as st
+
+from engine.grid import animation_steps, max_frames, predictions_on_grid
+from ui import experiment, layout
+from viz.overview import boundary_figure, loss_figure, network_diagram
+
+RESOLUTION = 40  # grid points per axis of the boundary plot
+
+STEPS_OF_TRAINING = [
+    (
+        "1 · Forward pass",
+        "The inputs flow through the layers. Each unit computes z = h·W + b and a = f(z); "
+        "the last layer's output is the prediction ŷ.",
+        "app_pages/forward.py",
+        ":material/arrow_forward:",
+    ),
+    (
+        "2 · Error",
+        "The loss compares ŷ with the target y and sums up, in one number, how wrong the batch is.",
+        "app_pages/error.py",
+        ":material/target:",
+    ),
+    (
+        "3 · Backward pass",
+        "The chain rule carries the error back, layer by layer, and gives dL/dW: how the "
+        "loss changes with each weight.",
+        "app_pages/backward.py",
+        ":material/arrow_back:",
+    ),
+    (
+        "4 · Update",
+        "The optimizer moves every weight a little against its gradient, W ← W − lr·dL/dW, "
+        "and the next step starts.",
+        "app_pages/optimizers.py",
+        ":material/speed:",
+    ),
+]
+
+PAGE_NAMES = {
+    "app_pages/forward.py": "Forward pass",
+    "app_pages/error.py": "Error",
+    "app_pages/backward.py": "Backward pass",
+    "app_pages/optimizers.py": "Optimizers",
+}
+
+MORE_PAGES = [
+    (
+        "app_pages/worked_example.py",
+        "Worked example",
+        ":material/calculate:",
+        "One step of backprop by hand, on two small networks, every number shown.",
+    ),
+    (
+        "app_pages/gradient_norms.py",
+        "Gradient norms",
+        ":material/bar_chart:",
+        "How large each layer's gradient is at every step, and how big its updates are.",
+    ),
+    (
+        "app_pages/vanishing.py",
+        "Vanishing gradients",
+        ":material/trending_down:",
+        "Why deep networks stop learning, and how residual connections and LayerNorm help.",
+    ),
+    (
+        "app_pages/optimizers.py",
+        "Optimizers",
+        ":material/speed:",
+        "SGD, momentum, RMSProp and Adam on the same network and the same data.",
+    ),
+]
+
+
+def _number(value: float, percent: bool = False) -> str:
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:.1%}" if percent else f"{value:.4g}"
+
+
+def _metric_tiles(run) -> None:
+    """Final train/test loss and accuracy, with the change since the first evaluation."""
+    tiles = [("Steps", f"{run.steps_run}", None, "normal")]
+    series = [("Train loss", run.train_loss, False), ("Test loss", run.test_loss, False)]
+    if run.data.task != "regression":
+        series += [("Train accuracy", run.train_acc, True), ("Test accuracy", run.test_acc, True)]
+    for label, values, percent in series:
+        if len(values) == 0 or not math.isfinite(values[-1]):
+            tiles.append((label, "–", None, "off"))
+            continue
+        change = values[-1] - values[0]
+        delta = f"{change:+.1%}" if percent else f"{change:+.3g}"
+        tiles.append(
+            (label, _number(values[-1], percent), delta, "normal" if percent else "inverse")
+        )
+    for col, (label, value, delta, colour) in zip(st.columns(len(tiles)), tiles, strict=True):
+        col.metric(
+            label,
+            value,
+            delta,
+            delta_color=colour,
+            help="At the last step, on the whole split; the arrow compares with step 0.",
+            border=True,
+        )
+
+
+cfg = experiment.config()
+run = experiment.run()
+
+layout.header(
+    "Overview",
+    "Backpropagation is how a neural network learns from its mistakes. Every training step "
+    "does the four things below; this app shows each one with the real numbers of the "
+    "network you set up in the sidebar.",
+)
+layout.try_this(
+    "Press ▶ under the boundary plot to watch the network learn. Then set **Units per layer** "
+    "to 1: every later layer sees a single number, so the boundary can only be a straight line "
+    "and the circle cannot be fitted."
+)
+layout.divergence_banner(run)
+
+for col, (title, text, page, icon) in zip(st.columns(4), STEPS_OF_TRAINING, strict=True):
+    with col.container(border=True, height="stretch"):
+        st.markdown(f"**{title}**")
+        st.caption(text)
+        st.page_link(page, label=PAGE_NAMES[page], icon=icon)
+
+step = layout.step_picker(run)
+left, right = st.columns([1.15, 1], gap="medium")
+with left:
+    count = max_frames(run, RESOLUTION)
+    frames = animation_steps(run.recorded_steps, step, count)
+    with st.spinner("Drawing the model at each recorded step…"):
+        preds = predictions_on_grid(run, frames, RESOLUTION)
+    layout.chart(boundary_figure(run, frames, preds, step), key="overview_boundary")
+    st.caption(
+        f"Each frame is the network with the weights recorded at that step ({len(frames)} of "
+        f"{len(run.recorded_steps)} recorded steps). Circles: training points; diamonds: test "
+        "points, never used for training."
+    )
+with right:
+    layout.chart(loss_figure(run, step), key="overview_loss")
+    layout.chart(network_diagram(run, step), key="overview_network")
+    st.caption(
+        "Blue edges are positive weights, red negative; thicker means larger |w|. Move the "
+        "**Step** slider to see the update change them."
+    )
+
+_metric_tiles(run)
+
+st.subheader("Go deeper", divider="gray")
+for col, (page, label, icon, note) in zip(st.columns(4), MORE_PAGES, strict=True):
+    col.page_link(page, label=label, icon=icon)
+    col.caption(note)
+
+layout.downloads(run, key="overview_dl")

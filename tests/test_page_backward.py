@@ -1,0 +1,162 @@
+"""The Backward pass page through AppTest: defaults, other configs, hostile links, real numbers."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from engine import Config, train
+from engine.chain_rule import chain_rule_terms
+from tests.apptest_utils import HOSTILE_PARAMS, assert_ok, decode, page_text, plotly_specs, run_page
+from viz.backward import tex_num
+
+PAGE = "app_pages/backward.py"
+
+
+@pytest.fixture(scope="module")
+def default_page():
+    return run_page(PAGE)
+
+
+def _shown_step(at) -> int:
+    # The step the page drew, as its flow figure's title states it.
+    title = plotly_specs(at)[0]["layout"]["title"]["text"]
+    return int(re.search(r"at step (\d+)", title).group(1))
+
+
+def _latex(at) -> str:
+    return "\n".join(str(e.value) for e in at.latex)
+
+
+def _assert_chain_rule_matches(at, run, layer: str, i: int, j: int) -> None:
+    t = chain_rule_terms(run, _shown_step(at), layer, i, j)
+    tex = _latex(at)
+    assert tex_num(t.dW_terms) in tex
+    assert tex_num(t.w) in tex
+    if t.w_new is not None:
+        assert tex_num(t.w_new) in tex
+    assert f"of {layer}** at step {t.step}" in page_text(at)
+
+
+def test_defaults_draw_the_flow_the_bars_and_the_chain_rule(default_page):
+    at = default_page
+    assert_ok(at, charts=2)
+    assert not at.warning
+    specs = plotly_specs(at)
+    assert specs[0]["layout"]["title"]["text"].startswith("The error flowing back at step")
+    assert specs[1]["layout"]["title"]["text"].startswith("Size of the error ||δ|| per layer")
+    assert [f["name"] for f in specs[0]["frames"]] == ["out", "h2", "h1"]
+    text = page_text(at)
+    assert "**Try this:** Set **Hidden layers** to 8" in text
+    assert "Central differences" in text
+    _assert_chain_rule_matches(at, train(Config()), "h1", 0, 0)
+
+
+def test_figures_are_the_engines_values(default_page):
+    at = default_page
+    run = train(Config())
+    rec = run.record_at(_shown_step(at))
+    flow, bars = plotly_specs(at)[:2]
+    traces = {t["name"]: t for t in flow["data"]}
+    for name in run.layer_names:
+        np.testing.assert_array_equal(
+            decode(traces[f"{name} dW"]["z"]).reshape(rec.layers[name].dW.shape),
+            rec.layers[name].dW,
+        )
+        np.testing.assert_array_equal(
+            decode(traces[f"{name} delta"]["z"]).reshape(rec.layers[name].delta.shape),
+            rec.layers[name].delta,
+        )
+    norms = [np.linalg.norm(rec.layers[n].delta) for n in run.layer_names]
+    np.testing.assert_allclose(decode(bars["data"][0]["y"]), norms)
+
+
+def test_gradient_check_table_agrees(default_page):
+    at = default_page
+    table = at.dataframe[-1].value
+    assert list(dict.fromkeys(table["layer"])) == ["h1", "h2", "out"]
+    assert (table["rel_error"] < 1e-6).all() and table["agrees"].all()
+    assert any("checked entries agree" in str(s.value) for s in at.success)
+
+
+def test_picking_another_weight_updates_the_numbers(default_page):
+    at = default_page
+    at.selectbox(key="cr_layer").set_value("out").run()
+    at.number_input(key="cr_i").set_value(5).run()
+    at.number_input(key="cr_sample").set_value(7).run()
+    assert_ok(at, charts=2)
+    run = train(Config())
+    _assert_chain_rule_matches(at, run, "out", 5, 0)
+    t = chain_rule_terms(run, _shown_step(at), "out", 5, 0)
+    assert tex_num(t.delta[7]) in _latex(at)
+    assert "sample 7 of the batch" in page_text(at)
+    # h1 has 2 inputs: the chosen i = 5 does not exist there and falls back to 0.
+    at.selectbox(key="cr_layer").set_value("h1").run()
+    assert_ok(at, charts=2)
+    assert at.number_input(key="cr_i").value == 0
+    _assert_chain_rule_matches(at, run, "h1", 0, 0)
+
+
+def test_log_scale_option_redraws_the_flow(default_page):
+    at = default_page
+    at.radio(key="bw_scale").set_value("log").run()
+    assert_ok(at, charts=2)
+    flow = plotly_specs(at)[0]
+    assert "coloraxis" in flow["layout"] and "customdata" in flow["data"][0]
+
+
+@pytest.mark.parametrize(
+    ("params", "layer", "extra"),
+    [
+        ({"depth": "10", "activation": "sigmoid", "steps": "60"}, "h9", None),
+        (
+            {"depth": "3", "residual": "true", "layer_norm": "true", "steps": "60"},
+            "h2",
+            "**LayerNorm**",
+        ),
+        (
+            {"dataset": "spiral3", "output": "softmax", "loss": "cross_entropy", "steps": "60"},
+            "out",
+            "**cross_entropy** loss",
+        ),
+    ],
+)
+def test_other_configs(params, layer, extra):
+    at = run_page(PAGE, params)
+    assert_ok(at, charts=2)
+    assert not at.warning
+    run = train(Config.from_params(params)[0])
+    frames = [f["name"] for f in plotly_specs(at)[0]["frames"]]
+    assert frames == run.layer_names[::-1]
+    at.selectbox(key="cr_layer").set_value(layer).run()
+    at.number_input(key="cr_j").set_value(1).run()
+    assert_ok(at, charts=2)
+    _assert_chain_rule_matches(at, run, layer, 0, 1)
+    if extra:
+        assert extra in page_text(at)
+    assert at.dataframe[-1].value["agrees"].all()
+
+
+def test_a_larger_batch_says_what_the_sum_covers():
+    params = {"batch_size": "64", "optimizer": "sgd", "lr": "0.1", "steps": "20"}
+    at = run_page(PAGE, params)
+    assert_ok(at, charts=2)
+    text = page_text(at)
+    assert "first 32 of the batch's 64 samples" in text
+    assert "the 32 recorded samples" in text
+    run = train(Config.from_params(params)[0])
+    t = chain_rule_terms(run, _shown_step(at), "h1", 0, 0)
+    assert tex_num(t.dW) in _latex(at) and tex_num(t.dW_terms) in _latex(at)
+    assert "SGD steps against the gradient" in text
+
+
+def test_hostile_link_warns_and_still_draws():
+    at = run_page(PAGE, HOSTILE_PARAMS)
+    assert_ok(at, charts=2)
+    assert at.warning
+    assert "<script>" not in "".join(str(m.value) for m in at.markdown)
+    specs = plotly_specs(at)
+    assert len(specs[0]["frames"]) == 12  # 64 layers (clamped): an even selection
+    assert len(at.latex) >= 3

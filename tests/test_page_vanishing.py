@@ -1,0 +1,127 @@
+"""The Vanishing gradients page through AppTest: real numbers, caching, other and hostile links."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import Config
+from engine.experiments import VARIANT_LABELS, VARIANTS, compare_variants, depth_sweep
+from tests.apptest_utils import HOSTILE_PARAMS, assert_ok, decode, page_text, plotly_specs, run_page
+from ui import lab
+from ui.lab import sci
+
+PAGE = "app_pages/vanishing.py"
+
+
+@pytest.fixture(scope="module")
+def default_page():
+    lab.comparison.clear()
+    lab.sweep.clear()
+    before = dict(lab.CALLS)
+    at = run_page(PAGE)
+    at.calls_before = before
+    return at
+
+
+def _traces(spec: dict, axis: str = "x") -> list[dict]:
+    return [t for t in spec["data"] if t.get("xaxis", "x") == axis]
+
+
+def test_defaults_draw_profiles_losses_and_sweep(default_page):
+    at = default_page
+    assert_ok(at, charts=3)
+    assert not at.warning and not at.error
+    titles = [s["layout"]["title"]["text"] for s in plotly_specs(at)]
+    assert titles[0].startswith("Gradient reaching each layer")
+    assert titles[1].startswith("Training loss")
+    assert titles[2].startswith("First hidden layer's gradient")
+    assert [m.label for m in at.metric] == [VARIANT_LABELS[v] for v in VARIANTS]
+    assert at.radio(key="vanishing_measure").value == "delta"
+    assert "Try this" in page_text(at)
+
+
+def test_charts_and_text_show_the_engines_numbers(default_page):
+    results = compare_variants(Config())
+    sweep = depth_sweep(Config())
+    profiles, losses, sweep_spec = plotly_specs(default_page)
+    for trace, name in zip(_traces(profiles, "x"), VARIANTS, strict=True):
+        np.testing.assert_allclose(decode(trace["y"]), results[name].start["delta"])
+    for trace, name in zip(_traces(profiles, "x2"), VARIANTS, strict=True):
+        np.testing.assert_allclose(decode(trace["y"]), results[name].end["delta"])
+    for trace, name in zip(losses["data"], VARIANTS, strict=True):
+        np.testing.assert_allclose(decode(trace["y"]), results[name].train_loss)
+    for trace, name in zip(sweep_spec["data"], VARIANTS, strict=True):
+        np.testing.assert_allclose(decode(trace["y"]), sweep.first_layer["delta"][name])
+    tiles = {m.label: m.value for m in default_page.metric}
+    for name in VARIANTS:
+        assert tiles[VARIANT_LABELS[name]] == sci(results[name].ratio("delta"))
+    text = page_text(default_page)
+    assert f"**{sci(results['plain'].ratio('delta'))} times** the last hidden layer's" in text
+    assert "at most **0.25**" in text
+
+
+def test_comparison_is_computed_once_per_config(default_page):
+    at = default_page
+    before = at.calls_before
+    assert lab.CALLS["comparison"] == before["comparison"] + 1
+    assert lab.CALLS["sweep"] == before["sweep"] + 1
+    at.run()
+    at.radio(key="vanishing_measure").set_value("dW").run()
+    assert_ok(at, charts=3)
+    assert lab.CALLS["comparison"] == before["comparison"] + 1
+    assert lab.CALLS["sweep"] == before["sweep"] + 1
+    results = compare_variants(Config())
+    profiles = plotly_specs(at)[0]
+    assert profiles["layout"]["title"]["text"].endswith("||dL/dW||")
+    np.testing.assert_allclose(decode(_traces(profiles)[0]["y"]), results["plain"].start["dW"])
+    at.sidebar.slider(key="depth").set_value(3).run()
+    assert_ok(at, charts=3)
+    assert lab.CALLS["comparison"] == before["comparison"] + 2
+    at.sidebar.slider(key="depth").set_value(2).run()
+    assert lab.CALLS["comparison"] == before["comparison"] + 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"depth": "10", "activation": "sigmoid", "steps": "100"},
+        {"depth": "3", "residual": "true", "layer_norm": "true", "steps": "100"},
+        {"dataset": "spiral3", "output": "softmax", "loss": "cross_entropy", "steps": "100"},
+    ],
+    ids=["deep-sigmoid", "residual-layernorm", "spiral3"],
+)
+def test_other_configs(params):
+    at = run_page(PAGE, params)
+    assert_ok(at, charts=3)
+    assert not at.warning
+    cfg = Config.from_params(params)[0]
+    profiles = plotly_specs(at)[0]
+    assert len(decode(_traces(profiles)[0]["y"])) == cfg.depth + 1
+    if params.get("activation") == "sigmoid":
+        tiles = {m.label: float(m.value) for m in at.metric}
+        assert tiles["plain"] < 1e-3  # the sigmoid network's first layer gets almost nothing
+        assert tiles["+ residual"] > 1e-1
+
+
+def test_one_hidden_layer_says_there_is_no_chain():
+    at = run_page(PAGE, {"depth": "1", "steps": "50"})
+    assert_ok(at, charts=3)
+    assert "there is no chain" in page_text(at)
+    assert all(m.value == "1" for m in at.metric)
+
+
+def test_one_unit_per_layer_blocks_layer_norm():
+    at = run_page(PAGE, {"depth": "3", "width": "1", "steps": "50"})
+    assert_ok(at, charts=3)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["+ LayerNorm"] == "n/a"
+    assert "LayerNorm outputs β whatever its input" in page_text(at)
+
+
+def test_hostile_link_warns_and_still_draws():
+    at = run_page(PAGE, HOSTILE_PARAMS)
+    assert_ok(at, charts=3)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "depth" in warnings and "lr" in warnings and "steps" in warnings
+    assert "<script>" not in page_text(at)

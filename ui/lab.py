@@ -1,0 +1,69 @@
+"""Cached gradient experiments for the Vanishing gradients page: the four variants, the sweep."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from engine import Config, Dataset
+from engine.experiments import (
+    VARIANT_LABELS,
+    VARIANTS,
+    DepthSweep,
+    VariantResult,
+    compare_variants,
+    depth_sweep,
+)
+
+CACHE_ENTRIES = 16
+CACHE_TTL = 3600
+PROGRESS_STEP = 0.05  # redraw the bar every 5 % of a variant's training
+
+# Counts real (uncached) computations in this process; tests read it to prove caching.
+CALLS = {"comparison": 0, "sweep": 0}
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def comparison(config: Config, data: Dataset | None = None) -> dict[str, VariantResult]:
+    """The config trained four ways (plain, + residual, + LayerNorm, + both), with progress."""
+    CALLS["comparison"] += 1
+    # Created inside the cached function, so a cache hit replays it (shown, then emptied).
+    bar = st.progress(0.0, text="Training the four networks…")
+    shown = [-1.0]
+
+    def report(index: int, name: str, done: float) -> None:
+        total = (index + done) / len(VARIANTS)
+        if done == 0.0 or total - shown[0] >= PROGRESS_STEP:
+            shown[0] = total
+            bar.progress(
+                total, text=f"Training {VARIANT_LABELS[name]} ({index + 1} of {len(VARIANTS)})…"
+            )
+
+    results = compare_variants(config, data, report)
+    bar.empty()
+    return results
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def sweep(config: Config, data: Dataset | None = None) -> DepthSweep:
+    """The first hidden layer's gradient at initialisation for depths 1 to 64, four ways."""
+    CALLS["sweep"] += 1
+    return depth_sweep(config, data=data)
+
+
+def sci(x: float, digits: int = 2) -> str:
+    """A number for the page's text: 0.25, 12 or 3.2e-7."""
+    if not math.isfinite(x):
+        return "n/a"
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{float(f'{x:.{digits}g}'):g}"  # round to `digits` significant, print plainly
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+
+
+def span(values: np.ndarray) -> str:
+    """The range of some values for the page's text: "0.2 to 0.25", or one value if they agree."""
+    lo, hi = sci(float(min(values))), sci(float(max(values)))
+    return lo if lo == hi else f"{lo} to {hi}"

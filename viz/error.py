@@ -1,0 +1,330 @@
+"""Figures of the Error page: loss and accuracy over training, predictions, loss functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from engine import Run, StepRecord
+from engine.loss_curves import loss_curve, loss_curves, per_sample_loss, z_grid
+from viz.style import ACCENT, CLASS_COLORS, NEGATIVE, NEUTRAL, SERIES, base_layout
+
+LOSS_COLORS = {"mse": "#9333ea", "bce": "#2563eb", "cosine": "#16a34a"}
+LOSS_LABELS = {"mse": "MSE", "bce": "BCE (cross-entropy)", "cosine": "cosine"}
+# Pre-activations below this count as "saturated at the wrong answer" for target 1.
+SATURATED_Z = -3.0
+# The curves reach the run's samples, but no further than this (a diverging run's z explodes).
+Z_LIMIT = 30.0
+# Upper end of the loss axis: BCE grows without bound as y_hat -> 0.
+LOSS_AXIS_MAX = 4.0
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """Values as floats with inf replaced by NaN, so a diverged run still draws."""
+    out = np.asarray(values, dtype=np.float64).copy()
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _mark_step(fig: go.Figure, run: Run, step: int | None) -> None:
+    """Dashed line at the chosen step and a red one where training diverged."""
+    if step is not None:
+        fig.add_vline(x=step, line=dict(color=ACCENT, dash="dash", width=1.5))
+    if run.diverged_at is not None:
+        fig.add_vline(
+            x=run.diverged_at,
+            line=dict(color=NEGATIVE, width=2),
+            annotation_text=f"diverged at step {run.diverged_at}",
+            annotation_position="top left",
+        )
+
+
+def loss_figure(run: Run, log_y: bool = False, step: int | None = None) -> go.Figure:
+    """Batch loss every step, and train and test loss at the evaluation steps."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(run.steps_run),
+            y=_finite(run.loss),
+            mode="lines",
+            name="batch loss",
+            line=dict(color="#93c5fd", width=1),
+            hovertemplate="step %{x}<br>batch loss %{y:.4g}<extra></extra>",
+        )
+    )
+    for name, values in (("train", run.train_loss), ("test", run.test_loss)):
+        if np.isfinite(values).any():
+            fig.add_trace(
+                go.Scatter(
+                    x=run.eval_steps,
+                    y=_finite(values),
+                    mode="lines",
+                    name=f"{name} loss",
+                    line=dict(color=SERIES[name], width=2.5),
+                    hovertemplate=f"step %{{x}}<br>{name} loss %{{y:.4g}}<extra></extra>",
+                )
+            )
+    _mark_step(fig, run, step)
+    base_layout(fig, f"Loss over training ({run.config.loss})")
+    fig.update_xaxes(title_text="training step", range=[0, max(run.steps_run - 1, 1)])
+    fig.update_yaxes(
+        title_text=f"loss ({run.config.loss}, log scale)" if log_y else f"loss ({run.config.loss})",
+        type="log" if log_y else "linear",
+    )
+    return fig
+
+
+def accuracy_figure(run: Run, step: int | None = None) -> go.Figure:
+    """Train and test accuracy at the evaluation steps, with the chance level."""
+    fig = go.Figure()
+    for name, values in (("train", run.train_acc), ("test", run.test_acc)):
+        fig.add_trace(
+            go.Scatter(
+                x=run.eval_steps,
+                y=_finite(values),
+                mode="lines",
+                name=f"{name} accuracy",
+                line=dict(color=SERIES[name], width=2.5),
+                hovertemplate=f"step %{{x}}<br>{name} accuracy %{{y:.1%}}<extra></extra>",
+            )
+        )
+    # Guessing one class at random: 1/2 for a single sigmoid output, 1/k for k classes.
+    chance = 1.0 / max(run.data.n_outputs, 2)
+    fig.add_hline(
+        y=chance,
+        line=dict(color=NEUTRAL, dash="dot"),
+        annotation_text=f"chance ({chance:.0%})",
+        annotation_position="bottom right",
+    )
+    _mark_step(fig, run, step)
+    base_layout(fig, "Accuracy over training", height=300)
+    fig.update_xaxes(title_text="training step", range=[0, max(run.steps_run - 1, 1)])
+    fig.update_yaxes(title_text="accuracy (%)", range=[0, 1.02], tickformat=".0%")
+    return fig
+
+
+def prediction_table(run: Run, record: StepRecord) -> pd.DataFrame:
+    """One row per recorded sample of the batch: inputs, target, prediction and its loss."""
+    y, y_hat = record.y, record.y_hat
+    loss, output = run.config.loss, run.config.output
+    table = pd.DataFrame({"training row": record.batch_index})
+    for j in range(record.x.shape[1]):
+        table[f"x{j + 1}"] = record.x[:, j]
+    if y.shape[1] == 1:
+        table["target y"] = y[:, 0]
+        table["prediction ŷ"] = y_hat[:, 0]
+    else:
+        table["target class"] = y.argmax(axis=1)
+        for k in range(y.shape[1]):
+            table[f"ŷ class {k}"] = y_hat[:, k]
+    table["loss"] = per_sample_loss(loss, output, record.layers["out"].z, y)
+    return table
+
+
+def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
+    """Prediction against target for each recorded sample of the batch, and its loss."""
+    y, y_hat = record.y, record.y_hat
+    loss, output = run.config.loss, run.config.output
+    rows = np.arange(y.shape[0])
+    per_loss = per_sample_loss(loss, output, record.layers["out"].z, y)
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        row_heights=[0.62, 0.38],
+    )
+    custom = np.column_stack([record.batch_index, record.x[:, :2]])
+    where = "row %{x} (training row %{customdata[0]})<br>x = (%{customdata[1]:.3g}, "
+    where += "%{customdata[2]:.3g})"
+    if y.shape[1] == 1:
+        fig.add_trace(
+            go.Bar(
+                x=rows,
+                y=_finite(y_hat[:, 0]),
+                name="prediction ŷ",
+                marker=dict(color=SERIES["train"], opacity=0.75),
+                customdata=custom,
+                hovertemplate=where + "<br>ŷ = %{y:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=rows,
+                y=y[:, 0],
+                mode="markers",
+                name="target y",
+                marker=dict(symbol="line-ew", size=18, line=dict(width=3, color="#111827")),
+                hovertemplate="row %{x}<br>y = %{y:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    else:
+        for k in range(y.shape[1]):
+            fig.add_trace(
+                go.Bar(
+                    x=rows,
+                    y=_finite(y_hat[:, k]),
+                    name=f"ŷ class {k}",
+                    marker=dict(color=CLASS_COLORS[k % len(CLASS_COLORS)], opacity=0.8),
+                    customdata=custom,
+                    hovertemplate=where + f"<br>ŷ class {k} = %{{y:.4g}}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+        target = y.argmax(axis=1)
+        fig.add_trace(
+            go.Scatter(
+                x=rows,
+                y=np.full(rows.shape, 1.12),
+                mode="markers",
+                name="target class",
+                marker=dict(
+                    symbol="star",
+                    size=11,
+                    color=[CLASS_COLORS[t % len(CLASS_COLORS)] for t in target],
+                    line=dict(width=1, color="#111827"),
+                ),
+                customdata=target,
+                hovertemplate="row %{x}<br>target class %{customdata}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.update_layout(barmode="group")
+    fig.add_trace(
+        go.Bar(
+            x=rows,
+            y=_finite(per_loss),
+            name="sample loss",
+            marker=dict(color=ACCENT),
+            hovertemplate="row %{x}<br>loss %{y:.4g}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    base_layout(fig, f"Predictions against targets at step {record.step}", height=480)
+    fig.update_layout(margin=dict(t=80), legend=dict(y=1.04))
+    fig.update_xaxes(title_text="sample in the batch (recorded rows)", row=2, col=1)
+    fig.update_yaxes(title_text="output", row=1, col=1)
+    fig.update_yaxes(title_text=f"loss ({loss})", row=2, col=1)
+    return fig
+
+
+def target_one_logits(run: Run, record: StepRecord) -> np.ndarray | None:
+    """Output pre-activations of the target-1 samples of a step, for a binary sigmoid run."""
+    if run.config.task != "binary" or run.config.output != "sigmoid":
+        return None
+    z = record.layers["out"].z[:, 0]
+    return z[(record.y[:, 0] > 0.5) & np.isfinite(z)]
+
+
+def curve_grid(sample_z: np.ndarray | None = None) -> np.ndarray:
+    """Pre-activations from -8 to 8, widened to reach the samples (up to +-Z_LIMIT)."""
+    lo, hi = -8.0, 8.0
+    if sample_z is not None and sample_z.size:
+        lo = max(min(lo, float(np.floor(sample_z.min()))), -Z_LIMIT)
+        hi = min(max(hi, float(np.ceil(sample_z.max()))), Z_LIMIT)
+    return z_grid(lo, hi, int(25 * (hi - lo)) + 1)
+
+
+def loss_functions_figure(
+    sample_z: np.ndarray | None = None, current: str | None = None
+) -> go.Figure:
+    """Each loss against the prediction, and its gradient dL/dz, for a target of 1."""
+    curves = loss_curves(curve_grid(sample_z))
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=(
+            "Loss L against the prediction ŷ (target 1)",
+            "Gradient dL/dz at the output pre-activation z",
+        ),
+    )
+    fig.add_vrect(
+        x0=float(curves["mse"].z[0]),
+        x1=SATURATED_Z,
+        fillcolor=NEGATIVE,
+        opacity=0.07,
+        line_width=0,
+        annotation_text="sigmoid saturated<br>at the wrong answer",
+        annotation_position="top left",
+        annotation_font_size=11,
+        row=1,
+        col=2,
+    )
+    for name, c in curves.items():
+        width = 4 if name == current else 2.5
+        label = LOSS_LABELS.get(name, name) + (" (this run)" if name == current else "")
+        fig.add_trace(
+            go.Scatter(
+                x=c.y_hat,
+                y=c.value,
+                mode="lines",
+                name=label,
+                legendgroup=name,
+                line=dict(color=LOSS_COLORS.get(name, NEUTRAL), width=width),
+                customdata=c.z,
+                hovertemplate=f"{name}<br>ŷ = %{{x:.4g}} (z = %{{customdata:.3g}})"
+                "<br>L = %{y:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=c.z,
+                y=c.dz,
+                mode="lines",
+                name=label,
+                legendgroup=name,
+                showlegend=False,
+                line=dict(color=LOSS_COLORS.get(name, NEUTRAL), width=width),
+                customdata=c.y_hat,
+                hovertemplate=f"{name}<br>z = %{{x:.3g}} (ŷ = %{{customdata:.4g}})"
+                "<br>dL/dz = %{y:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
+    if sample_z is not None and sample_z.size:
+        for i, name in enumerate(curves):
+            marks = loss_curve(name, sample_z, curves[name].target)
+            panels = (
+                (marks.y_hat, marks.value, "ŷ = %{x:.4g}<br>L = %{y:.4g}"),
+                (marks.z, marks.dz, "z = %{x:.4g}<br>dL/dz = %{y:.4g}"),
+            )
+            for col, (x, y, values) in enumerate(panels, start=1):
+                fig.add_trace(
+                    go.Scatter(
+                        x=x,
+                        y=y,
+                        mode="markers",
+                        name="this run's target-1 samples",
+                        legendgroup="samples",
+                        showlegend=i == 0 and col == 1,
+                        marker=dict(
+                            color=ACCENT, size=8, opacity=0.8, line=dict(width=1, color="#111827")
+                        ),
+                        hovertemplate=f"a sample, with {name}<br>{values}<extra></extra>",
+                    ),
+                    row=1,
+                    col=col,
+                )
+    base_layout(fig, "Loss functions and their gradients", height=420)
+    fig.update_layout(margin=dict(t=90), legend=dict(y=1.12))
+    fig.update_xaxes(title_text="prediction ŷ = σ(z)", range=[0, 1], row=1, col=1)
+    fig.update_yaxes(title_text="loss L", range=[0, LOSS_AXIS_MAX], row=1, col=1)
+    z = curves["mse"].z
+    fig.update_xaxes(
+        title_text="output pre-activation z (logit)", range=[z[0], z[-1]], row=1, col=2
+    )
+    fig.update_yaxes(title_text="dL/dz", row=1, col=2)
+    return fig

@@ -1,0 +1,188 @@
+"""Forward-pass figures: one sample through the network, and activations layer by layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+from plotly.subplots import make_subplots
+
+from engine import Run, StepRecord
+from viz.network_graph import network_figure
+from viz.style import ACCENT, DIVERGING, base_layout
+
+MAX_LINE_POINTS = 400  # points per line over training; longer runs are thinned evenly
+
+
+def layer_inputs(record: StepRecord, names: list[str]) -> list[np.ndarray]:
+    """The input h of each weight layer for the recorded samples: x, then each layer's output."""
+    inputs = [record.x]
+    for name in names[:-1]:
+        rec = record.layers[name]
+        # A layer's output is a, times the dropout mask, plus its input when residual.
+        if rec.h_out is not None:
+            out = rec.h_out
+        elif rec.mask is not None:
+            out = rec.a * rec.mask
+        else:
+            out = rec.a
+        inputs.append(out)
+    return inputs
+
+
+def strongest_inputs(W: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """For each unit j, the input i with the largest contribution |h_i W_ij| to z_j."""
+    return np.argmax(np.abs(h[:, None] * W), axis=0)
+
+
+def _node_hover(run: Run, record: StepRecord, sample: int) -> list[list[str]]:
+    names = run.data.feature_names
+    hover = [[f"input {names[u]} = {v:.4g}" for u, v in enumerate(record.x[sample])]]
+    for name in run.layer_names:
+        rec = record.layers[name]
+        rows = []
+        for u in range(rec.z.shape[1]):
+            if name == "out":
+                text = f"out unit {u}<br>z (logit) = {rec.z[sample, u]:.4g}"
+                text += f"<br>ŷ = a = {rec.a[sample, u]:.4g}"
+            else:
+                text = f"{name} unit {u}<br>z = {rec.z[sample, u]:.4g}"
+                if rec.zn is not None:
+                    text += f"<br>LayerNorm(z) = {rec.zn[sample, u]:.4g}"
+                text += f"<br>a = {rec.a[sample, u]:.4g}"
+                if rec.mask is not None and rec.mask[sample, u] == 0:
+                    text += "<br>dropped by dropout"
+            rows.append(text)
+        hover.append(rows)
+    return hover
+
+
+def forward_graph_figure(run: Run, record: StepRecord, sample: int) -> go.Figure:
+    """One sample's forward pass: nodes coloured by activation, edges by weight, path accented."""
+    names = run.layer_names
+    weights = [record.layers[n].W for n in names]
+    inputs = layer_inputs(record, names)
+    highlight = [strongest_inputs(W, h[sample]) for W, h in zip(weights, inputs, strict=True)]
+    values = [record.x[sample]] + [record.layers[n].a[sample] for n in names]
+    return network_figure(
+        weights,
+        ["input"] + names,
+        f"Sample {sample} of the batch at step {record.step}: nodes show a, edges show w",
+        node_values=values,
+        node_hover=_node_hover(run, record, sample),
+        highlight=highlight,
+    )
+
+
+def layer_heatmap_figure(record: StepRecord, layer: str, sample: int) -> go.Figure:
+    """Activations a of one layer for every recorded sample (units x samples), sample marked."""
+    rec = record.layers[layer]
+    a = rec.a.T  # units x samples
+    span = float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) or 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            z=a,
+            customdata=rec.z.T,
+            zmin=-span,
+            zmax=span,
+            colorscale=DIVERGING,
+            colorbar=dict(title=dict(text="activation a", side="right"), thickness=12),
+            hovertemplate="unit %{y}, sample %{x}<br>z = %{customdata:.4g}<br>"
+            "a = %{z:.4g}<extra></extra>",
+        )
+    )
+    fig.add_shape(
+        type="rect",
+        x0=sample - 0.5,
+        x1=sample + 0.5,
+        y0=-0.5,
+        y1=a.shape[0] - 0.5,
+        line=dict(color=ACCENT, width=3),
+    )
+    base_layout(fig, f"Layer {layer} at step {record.step}: activations of every sample", 420)
+    fig.update_xaxes(title="sample of the batch", showgrid=False)
+    fig.update_yaxes(title="unit", showgrid=False, autorange="reversed")
+    return fig
+
+
+def activation_boxes_figure(run: Run, record: StepRecord) -> go.Figure:
+    """Per hidden layer: quartiles, mean and range of a over the recorded samples and units."""
+    fig = go.Figure()
+    names = run.layer_names[:-1]
+    for name in names:
+        a = record.layers[name].a.reshape(-1)
+        a = a[np.isfinite(a)]
+        if a.size == 0:
+            continue
+        q1, med, q3 = np.percentile(a, [25, 50, 75])
+        fig.add_trace(
+            go.Box(
+                x=[name],
+                q1=[q1],
+                median=[med],
+                q3=[q3],
+                lowerfence=[a.min()],
+                upperfence=[a.max()],
+                mean=[a.mean()],
+                name=name,
+                marker_color="#2563eb",
+                fillcolor="rgba(37,99,235,0.25)",
+                line=dict(width=1.5),
+                showlegend=False,
+            )
+        )
+    base_layout(
+        fig,
+        f"Activations a per layer, step {record.step}",
+        340,
+    )
+    fig.update_xaxes(title="layer", type="category", categoryorder="array", categoryarray=names)
+    fig.update_yaxes(title="activation a", zeroline=True, zerolinecolor="#9ca3af")
+    fig.update_layout(margin=dict(t=80))
+    return fig
+
+
+def activation_stats_figure(run: Run, step: int | None = None) -> go.Figure:
+    """Per-layer activation mean, std and saturated (or dead) share over training."""
+    panels = [("act_mean", "mean of a"), ("act_std", "std of a")]
+    for metric, label in (("saturated", "saturated share"), ("dead", "dead ReLU share")):
+        if np.isfinite(run.metric(metric)).any():
+            panels.append((metric, label))
+    fig = make_subplots(
+        rows=1,
+        cols=len(panels),
+        subplot_titles=[label for _, label in panels],
+        horizontal_spacing=0.07,
+    )
+    names = run.layer_names[:-1]
+    thin = np.unique(np.linspace(0, run.steps_run - 1, MAX_LINE_POINTS).round().astype(int))
+    colours = sample_colorscale("Viridis", list(np.linspace(0, 0.9, len(names))))
+    legend = len(names) <= 4  # more names crowd the panels; colour then encodes depth
+    for col, (metric, label) in enumerate(panels, start=1):
+        values = run.metric(metric)[thin]
+        for k, name in enumerate(names):
+            fig.add_trace(
+                go.Scatter(
+                    x=thin,
+                    y=values[:, k],
+                    mode="lines",
+                    line=dict(color=colours[k], width=1.5),
+                    name=name,
+                    legendgroup=name,
+                    showlegend=legend and col == 1,
+                    hovertemplate=f"{name}, step %{{x}}<br>{label} %{{y:.4g}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        fig.update_xaxes(title_text="step", row=1, col=col)
+        if step is not None:
+            fig.add_vline(x=step, line=dict(color=ACCENT, width=1, dash="dot"), row=1, col=col)
+    title = "Activations over training, one line per layer"
+    if not legend:
+        title += " (dark: first layer, yellow: last)"
+    base_layout(fig, title, 340)
+    fig.update_layout(
+        margin=dict(t=80), legend=dict(orientation="v", x=1.01, xanchor="left", y=1.0)
+    )
+    return fig

@@ -1,0 +1,245 @@
+"""A network drawn as a graph: units as nodes, weights as edges coloured and sized by value."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from viz.style import ACCENT, DIVERGING, NEUTRAL, base_layout
+
+# Beyond these a graph is unreadable: pages show per-layer heatmaps or blocks instead.
+MAX_GRAPH_UNITS = 16
+MAX_GRAPH_LAYERS = 12
+EDGE_BINS = 5  # magnitude bins per sign: one line trace each keeps the figure small
+MAX_EDGE_WIDTH = 6.0
+
+
+def fits_graph(sizes: list[int]) -> bool:
+    """Whether a network of these layer widths is drawn unit by unit."""
+    return len(sizes) - 2 <= MAX_GRAPH_LAYERS and max(sizes) <= MAX_GRAPH_UNITS
+
+
+def node_positions(sizes: list[int]) -> list[np.ndarray]:
+    """(x, y) of every unit, layer by layer: x is the layer index, units centred on y = 0."""
+    return [
+        np.column_stack([np.full(n, float(layer)), (n - 1) / 2 - np.arange(n, dtype=float)])
+        for layer, n in enumerate(sizes)
+    ]
+
+
+def _edge_traces(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float) -> list:
+    """Edges binned by sign and |w|: each bin is one line trace with its width and shade."""
+    traces = []
+    for sign in (1, -1):
+        for k in range(EDGE_BINS):
+            lo, hi = k / EDGE_BINS, (k + 1) / EDGE_BINS
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for layer, W in enumerate(weights):
+                rel = sign * W / w_max
+                in_bin = (rel > lo) & (rel <= hi)
+                if k == 0 and sign == 1:
+                    in_bin |= rel == 0
+                i_idx, j_idx = np.nonzero(in_bin)
+                for i, j in zip(i_idx, j_idx, strict=True):
+                    (x0, y0), (x1, y1) = pos[layer][i], pos[layer + 1][j]
+                    xs += [x0, x1, None]
+                    ys += [y0, y1, None]
+            if not xs:
+                continue
+            mid = (k + 0.5) / EDGE_BINS
+            colour = sample_colorscale(DIVERGING, [0.5 + sign * 0.5 * (0.25 + 0.75 * mid)])[0]
+            traces.append(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line=dict(color=colour, width=0.4 + MAX_EDGE_WIDTH * mid),
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    return traces
+
+
+def _edge_hover(
+    weights: list[np.ndarray], pos: list[np.ndarray], names: list[str], w_max: float
+) -> go.Scatter:
+    """Invisible markers at edge midpoints that show each weight exactly on hover."""
+    mx, my, w, text = [], [], [], []
+    for layer, W in enumerate(weights):
+        i, j = np.indices(W.shape).reshape(2, -1)
+        mid = (pos[layer][i] + pos[layer + 1][j]) / 2
+        mx.append(mid[:, 0])
+        my.append(mid[:, 1])
+        w.append(W.reshape(-1))
+        src, dst = names[layer], names[layer + 1]
+        text += [
+            f"{dst}.W[{a}, {b}] ({src} unit {a} → {dst} unit {b})"
+            for a, b in zip(i, j, strict=True)
+        ]
+    return go.Scatter(
+        x=np.concatenate(mx),
+        y=np.concatenate(my),
+        mode="markers",
+        marker=dict(
+            size=7,
+            opacity=0,
+            color=np.concatenate(w),
+            colorscale=DIVERGING,
+            cmin=-w_max,
+            cmax=w_max,
+            # Horizontal, under the graph: a second vertical bar would crowd the node scale.
+            colorbar=dict(
+                title=dict(text="weight w", side="top"),
+                orientation="h",
+                x=1.0,
+                xanchor="right",
+                y=-0.02,
+                yanchor="top",
+                len=0.4,
+                thickness=10,
+            ),
+        ),
+        text=text,
+        hovertemplate="%{text} = %{marker.color:.4g}<extra>weight</extra>",
+        name="weights",
+        showlegend=False,
+    )
+
+
+def network_figure(
+    weights: list[np.ndarray],
+    names: list[str],
+    title: str,
+    node_values: list[np.ndarray] | None = None,
+    node_hover: list[list[str]] | None = None,
+    highlight: list[np.ndarray] | None = None,
+    value_label: str = "activation a",
+    height: int | None = None,
+) -> go.Figure:
+    """The network unit by unit.
+
+    weights[l] is (fan_in, fan_out) from node layer l to l+1; names label node layers
+    (input, h1.., out). node_values colour the nodes (diverging around 0); node_hover gives
+    each node's hover text; highlight[l][j] is the source unit of the accented edge into unit j
+    of node layer l+1.
+    """
+    sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
+    pos = node_positions(sizes)
+    w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
+    fig = go.Figure(_edge_traces(weights, pos, w_max))
+    if highlight is not None:
+        hx: list[float | None] = []
+        hy: list[float | None] = []
+        for layer, src in enumerate(highlight):
+            for j, i in enumerate(src):
+                (x0, y0), (x1, y1) = pos[layer][i], pos[layer + 1][j]
+                hx += [x0, x1, None]
+                hy += [y0, y1, None]
+        fig.add_trace(
+            go.Scatter(
+                x=hx,
+                y=hy,
+                mode="lines",
+                line=dict(color=ACCENT, width=2.5),
+                opacity=0.85,
+                hoverinfo="skip",
+                name="strongest input",
+            )
+        )
+    fig.add_trace(_edge_hover(weights, pos, names, w_max))
+    all_pos = np.concatenate(pos)
+    hover = (
+        [t for layer in node_hover for t in layer]
+        if node_hover is not None
+        else [f"{names[layer]} unit {u}" for layer, n in enumerate(sizes) for u in range(n)]
+    )
+    height = height or int(np.clip(140 + 34 * max(sizes), 300, 620))
+    # Nodes fill about 70% of the vertical gap between units (the plot is height - margins).
+    node_size = float(np.clip(0.7 * (height - 120) / (max(sizes) + 1), 6, 28))
+    if node_values is not None:
+        values = np.concatenate([np.asarray(v, dtype=float).reshape(-1) for v in node_values])
+        v_max = float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0)) or 1.0
+        marker = dict(
+            size=node_size,
+            color=values,
+            colorscale=DIVERGING,
+            cmin=-v_max,
+            cmax=v_max,
+            line=dict(color="#374151", width=1),
+            colorbar=dict(title=dict(text=value_label, side="right"), x=1.0, len=0.8, thickness=12),
+        )
+    else:
+        marker = dict(size=node_size, color="white", line=dict(color="#374151", width=1.2))
+    fig.add_trace(
+        go.Scatter(
+            x=all_pos[:, 0],
+            y=all_pos[:, 1],
+            mode="markers",
+            marker=marker,
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+            name="units",
+            showlegend=False,
+        )
+    )
+    top = max(sizes) / 2
+    for layer, name in enumerate(names):
+        fig.add_annotation(
+            x=layer, y=top + 0.1, text=f"<b>{name}</b>", showarrow=False, yanchor="bottom"
+        )
+    base_layout(fig, title, height)
+    fig.update_xaxes(visible=False, range=[-0.4, len(sizes) - 0.6])
+    fig.update_yaxes(visible=False, range=[-top - 0.2, top + 0.8])
+    fig.update_layout(margin=dict(b=30), legend=dict(y=-0.02, yanchor="top", x=0, xanchor="left"))
+    return fig
+
+
+def blocks_figure(sizes: list[int], names: list[str], title: str, detail: list[str]) -> go.Figure:
+    """A network too large to draw unit by unit: one block per layer, its width as height."""
+    fig = go.Figure()
+    tallest = max(sizes)
+    xs = np.arange(len(sizes), dtype=float)
+    # Block height grows with the square root of the width so 2 and 256 units both show.
+    heights = 0.15 + 0.85 * np.sqrt(np.asarray(sizes) / tallest)
+    for x, h in zip(xs, heights, strict=True):
+        fig.add_shape(
+            type="rect",
+            x0=x - 0.3,
+            x1=x + 0.3,
+            y0=-h / 2,
+            y1=h / 2,
+            fillcolor="#e5e7eb",
+            line=dict(color="#6b7280", width=1),
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=xs[:-1] + 0.5,
+            y=np.zeros(len(xs) - 1),
+            mode="markers",
+            marker=dict(symbol="triangle-right", size=9, color=NEUTRAL),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=np.zeros(len(xs)),
+            mode="markers",
+            marker=dict(size=30, opacity=0),
+            text=detail,
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    step = max(1, len(sizes) // 12)
+    for i, (name, n) in enumerate(zip(names, sizes, strict=True)):
+        if i % step == 0 or i == len(sizes) - 1:
+            fig.add_annotation(x=i, y=0.55, text=f"<b>{name}</b><br>{n}", showarrow=False)
+    base_layout(fig, title, 260)
+    fig.update_xaxes(visible=False, range=[-0.6, len(sizes) - 0.4])
+    fig.update_yaxes(visible=False, range=[-0.6, 0.8])
+    return fig
