@@ -1,0 +1,67 @@
+"""Cached optimizer comparisons: every optimizer trained from the same weights, and the surface."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import Config, Dataset, Run, train
+from engine.landscape import Surface, comparison_steps, surface_for
+
+# The optimizers compared; the sidebar's optimizer joins them when it is not one of these.
+COMPARED = ("sgd", "momentum", "rmsprop", "adam", "adamw")
+# Recording budget per optimizer: enough for the paths, small enough to cache many configs.
+RUN_BUDGET = 4 * 2**20
+CACHE_ENTRIES = 16
+CACHE_TTL = 3600
+
+# Counts real (uncached) computations in this process; tests read it to prove caching.
+CALLS = {"train": 0, "surface": 0}
+
+
+def optimizer_names(cfg: Config) -> tuple[str, ...]:
+    """The optimizers this config's comparison trains, in legend order."""
+    return COMPARED if cfg.optimizer in COMPARED else (*COMPARED, cfg.optimizer)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def train_all(cfg: Config, data: Dataset | None = None) -> dict[str, Run]:
+    """Every compared optimizer trained on the same data from the same initial weights."""
+    CALLS["train"] += 1
+    names = optimizer_names(cfg)
+    steps = comparison_steps(cfg, len(names))
+    # Created inside the cached function: a cache hit replays it already emptied.
+    bar = st.progress(0.0, text="Training the optimizers…")
+    runs: dict[str, Run] = {}
+    for k, name in enumerate(names):
+
+        def report(step: int, total: int, loss: float, k: int = k, name: str = name) -> None:
+            bar.progress(
+                (k + step / total) / len(names),
+                text=f"Training {name} ({k + 1} of {len(names)}): step {step} of {total}",
+            )
+
+        first = next(iter(runs.values()), None)
+        runs[name] = train(
+            cfg.replace(optimizer=name, steps=steps),
+            on_progress=report,
+            data=first.data if first else data,
+            budget=RUN_BUDGET,
+            initial_params=first.records[0].params if first else None,
+        )
+    bar.empty()
+    return runs
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def surface(cfg: Config, data: Dataset | None = None, method: str = "pca") -> Surface:
+    """The loss surface around the sidebar optimizer's solution, with every path on it."""
+    CALLS["surface"] += 1
+    runs = train_all(cfg, data)
+    bar = st.progress(0.0, text="Computing the loss surface…")
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Computing the loss surface: row {done} of {total}")
+
+    result = surface_for(runs, cfg.optimizer, method=method, seed=cfg.seed, on_row=report)
+    bar.empty()
+    return result
