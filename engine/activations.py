@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +13,8 @@ Forward = Callable[[np.ndarray], np.ndarray]
 Derivative = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 LEAKY_SLOPE = 0.01
-_GELU_C = np.sqrt(2.0 / np.pi)
+# A Python float, not np.float64: a NumPy scalar would turn float32 arrays into float64.
+_GELU_C = math.sqrt(2.0 / math.pi)
 
 
 @dataclass(frozen=True)

@@ -177,12 +177,12 @@ class Config:
             return cls(), ["The link's settings could not be read; using the defaults."]
         for key, value in items:
             if key not in SPEC:
-                if str(key).lower() not in STREAMLIT_PARAMS:
+                if _text(key).lower() not in STREAMLIT_PARAMS:
                     warnings.append(f"'{_short(key)}' is not a setting of this app; ignored it.")
                 continue
             if isinstance(value, list | tuple):
                 value = value[-1] if value else ""
-            value = value if isinstance(value, str) else str(value)
+            value = _text(value)
             if key == "dataset" and value.startswith(UPLOAD_PREFIX):
                 warnings.append(
                     "dataset: the link was made with an uploaded file, which a link cannot "
@@ -217,8 +217,16 @@ def format_value(v: Any) -> str:
     return str(v)  # str(float) is the shortest text that round-trips exactly
 
 
+def _text(value: Any) -> str:
+    """str(value), or a placeholder for objects without one (e.g. ints over 4300 digits)."""
+    try:
+        return value if isinstance(value, str) else str(value)
+    except Exception:  # any object's __str__ may fail; a link must never crash the app
+        return f"<{type(value).__name__}>"
+
+
 def _short(value: Any, limit: int = 40) -> str:
-    text = str(value)
+    text = _text(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -228,7 +236,7 @@ def _coerce(name: str, spec: Field, value: Any, warnings: list[str]) -> Any:
     if spec.kind is bool:
         if isinstance(value, bool):
             return value
-        text = str(value).strip().lower()
+        text = _text(value).strip().lower()
         if text in _TRUE:
             return True
         if text in _FALSE:
@@ -238,7 +246,7 @@ def _coerce(name: str, spec: Field, value: Any, warnings: list[str]) -> Any:
         )
         return spec.default
     if spec.kind is str:
-        text = str(value).strip()
+        text = _text(value).strip()
         if text in spec.choices:
             return text
         warnings.append(
@@ -246,7 +254,9 @@ def _coerce(name: str, spec: Field, value: Any, warnings: list[str]) -> Any:
         )
         return spec.default
     try:
-        number = float(str(value).strip()) if not isinstance(value, int | float) else float(value)
+        number = float(_text(value).strip()) if not isinstance(value, int | float) else float(value)
+    except OverflowError:  # an int beyond the float range
+        number = math.inf
     except (TypeError, ValueError):
         warnings.append(f"{label}: '{shown}' is not a number; using {format_value(spec.default)}.")
         return spec.default

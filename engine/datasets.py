@@ -44,7 +44,10 @@ class Dataset:
     @property
     def n_classes(self) -> int:
         """Number of classes (1 output unit for binary and regression)."""
-        return int(self.y_train.max()) + 1 if self.task == "multiclass" else 1
+        if self.task != "multiclass":
+            return 1
+        # Both splits: a class whose few rows all landed in the test set still needs an output.
+        return int(max(self.y_train.max(), self.y_test.max(initial=0))) + 1
 
     @property
     def n_outputs(self) -> int:

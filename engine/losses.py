@@ -88,7 +88,9 @@ def loss_and_dlogits(
         value = float(np.mean(1.0 - cos))
         # d cos / d y_hat = y/denom - cos * y_hat / nx^2 (where the eps clamp is inactive).
         active = nx * ny > COSINE_EPS
-        d_cos = Y / denom - np.where(active, cos / np.maximum(nx * nx, 1e-300), 0.0) * y_hat
+        # finfo.tiny, not a literal like 1e-300: that rounds to 0 in float32.
+        tiny = np.finfo(y_hat.dtype).tiny
+        d_cos = Y / denom - np.where(active, cos / np.maximum(nx * nx, tiny), 0.0) * y_hat
         dy = -d_cos / n
     else:
         raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}")

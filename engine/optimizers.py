@@ -95,7 +95,9 @@ class Optimizer:
             packed[k] = v
         flat_g = np.concatenate([np.ravel(grads[k]) for k in params]).astype(packed.flat.dtype)
         if not self.state or set(self.state) != set(params):
+            # Different parameters: a fresh start, so Adam's bias correction restarts too.
             self.flat_state = {}
+            self.t = 0
             self._init_state(packed)
         self._step_flat(packed, flat_g)
         for k in params:

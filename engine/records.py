@@ -172,7 +172,9 @@ class Run:
     def predict(self, X: np.ndarray, step: int | None = None) -> np.ndarray:
         """Outputs for X with the weights of a recorded step (default: after training)."""
         params = None if step is None else self.record_at(step).params
-        return self.network(params).predict(X)
+        # A diverged run's last weights overflow to inf or NaN outputs, without warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.network(params).predict(X)
 
     def metric(self, name: str) -> np.ndarray:
         """One per-layer metric as a (steps, layers) array."""

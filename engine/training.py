@@ -195,40 +195,44 @@ def train(
     report_every = max(1, steps // 100)
     p = net.params
 
-    for step in range(steps):
-        if pos + batch > n:
-            order = order_rng.permutation(n)
-            pos = 0
-        idx = order[pos : pos + batch]
-        pos += batch
-        trace = net.train_step_trace(X[idx], Y[idx], config.loss)
-        loss = trace.loss
-        losses[step] = loss
-        if not math.isfinite(loss):
-            diverged_at = step
-            if record:
-                # Show the step where it broke: its weights and the overflowing values.
-                zero = np.zeros_like(p.flat)
-                records[step] = _make_record(net, step, idx, trace, p.copy(), zero, {})
-            break
-        keep = record and (step % stride == 0 or step == steps - 1)
-        before = p.copy() if keep else None
-        sq_w = np.add.reduceat(p.flat * p.flat, p.offsets)[stats.w_index]
-        opt.step(p, trace.grads)
-        stats.fill(scalars[step], trace, sq_w, trace.grads, opt.last_update)
-        if keep:
-            if keep_optimizer:
-                upd, state = opt.last_update, {s: opt.flat_state[s].copy() for s in state_names}
-            else:
-                upd, state = None, {}
-            records[step] = _make_record(net, step, idx, trace, before, upd, state)
-        if is_eval[step]:
-            tr = net.evaluate(X, Y, config.loss)
-            te = net.evaluate(X_test, Y_test, config.loss) if len(X_test) else (np.nan, np.nan)
-            evals[eval_i] = (tr[0], te[0], tr[1], te[1])
-            eval_i += 1
-        if on_progress is not None and (step % report_every == 0 or step == steps - 1):
-            on_progress(step + 1, steps, loss)
+    # A diverging run overflows on its way to the non-finite loss that stops it: expected,
+    # detected from the loss, and not worth a RuntimeWarning in the server log.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(steps):
+            if pos + batch > n:
+                order = order_rng.permutation(n)
+                pos = 0
+            idx = order[pos : pos + batch]
+            pos += batch
+            trace = net.train_step_trace(X[idx], Y[idx], config.loss)
+            loss = trace.loss
+            losses[step] = loss
+            if not math.isfinite(loss):
+                diverged_at = step
+                if record:
+                    # Show the step where it broke: its weights and the overflowing values. No
+                    # update was applied; a run too large to keep updates stores none here either.
+                    zero = np.zeros_like(p.flat) if keep_optimizer else None
+                    records[step] = _make_record(net, step, idx, trace, p.copy(), zero, {})
+                break
+            keep = record and (step % stride == 0 or step == steps - 1)
+            before = p.copy() if keep else None
+            sq_w = np.add.reduceat(p.flat * p.flat, p.offsets)[stats.w_index]
+            opt.step(p, trace.grads)
+            stats.fill(scalars[step], trace, sq_w, trace.grads, opt.last_update)
+            if keep:
+                if keep_optimizer:
+                    upd, state = opt.last_update, {s: opt.flat_state[s].copy() for s in state_names}
+                else:
+                    upd, state = None, {}
+                records[step] = _make_record(net, step, idx, trace, before, upd, state)
+            if is_eval[step]:
+                tr = net.evaluate(X, Y, config.loss)
+                te = net.evaluate(X_test, Y_test, config.loss) if len(X_test) else (np.nan, np.nan)
+                evals[eval_i] = (tr[0], te[0], tr[1], te[1])
+                eval_i += 1
+            if on_progress is not None and (step % report_every == 0 or step == steps - 1):
+                on_progress(step + 1, steps, loss)
 
     steps_run = steps if diverged_at is None else diverged_at + 1
     n_eval = eval_i
