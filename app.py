@@ -1,8 +1,14 @@
 """Backprop Lab: the Streamlit entrypoint. Sidebar controls, then the chosen page."""
 
-import streamlit as st
+import os
 
-from ui import sidebar
+# One BLAS thread per server process, set before numpy loads: every visitor's run shares
+# the machine's cores, and BLAS threads fighting over them made large runs up to 10x slower.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import streamlit as st  # noqa: E402
+
+from ui import sidebar  # noqa: E402
 
 st.set_page_config(
     page_title="Backprop Lab",

@@ -179,7 +179,8 @@ def dataset_from_table(
     """A data set from two numeric feature columns and a target column of a user's table.
 
     Features are standardised. A target with at most 10 distinct integer values is a
-    class label (2 values: binary); anything else numeric is regression.
+    class label (2 values: binary); anything else numeric is a regression target,
+    standardised too.
     """
     if df is None or df.empty:
         raise TableError("The table is empty.")
@@ -220,6 +221,8 @@ def dataset_from_table(
         y = np.searchsorted(distinct, y)
         task = "binary" if len(distinct) == 2 else "multiclass"
     else:
+        # Standardised like the features, so the default learning rates suit any units.
+        y = (y - y.mean()) / y.std()
         task = "regression"
     rng = np.random.default_rng(seed)
     return _split("upload", task, X, y, train_share, rng, tuple(map(str, features)), str(target))

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run
+from ui.text import plain
 
 STEP_KEY = "step"
 RAW_STEP_KEY = "_raw_step"  # the step a shared link asked for, checked once
@@ -40,7 +41,9 @@ def step_picker(run: Run, label: str = "Step") -> int:
     current = st.session_state.get(STEP_KEY)
     raw = st.session_state.pop(RAW_STEP_KEY, None)
     if raw is not None and not (raw.isdigit() and int(raw) in steps):
-        st.warning(f"step: {raw} is not a recorded step of this run; showing step {steps[-1]}.")
+        st.warning(
+            f"step: {plain(raw)} is not a recorded step of this run; showing step {steps[-1]}."
+        )
     help_text = (
         f"Full tensors are recorded at {len(steps)} of the {run.steps_run} steps "
         f"(every {run.stride}), always including the first and the last."

@@ -9,6 +9,7 @@ import streamlit as st
 from engine import Dataset, TableError
 from engine.datasets import MAX_UPLOAD_BYTES, dataset_from_table, numeric_columns, read_table
 from ui.experiment import UPLOAD_KEY
+from ui.text import plain
 
 FILE_KEY = "upload_file"
 ERROR_KEY = "_upload_error"
@@ -48,7 +49,11 @@ def controls(container) -> Dataset | None:
             st.error(f"{err} Still using the previous data.", icon=":material/error:")
             return st.session_state.get(UPLOAD_KEY)
         st.session_state[UPLOAD_KEY] = data
-        st.success(f"Using {file.name}: {len(data.X)} rows, a {data.task} task.")
+        scaled = "features and target" if data.task == "regression" else "features"
+        st.success(
+            f"Using {plain(file.name)}: {len(data.X)} rows, a {data.task} task "
+            f"({scaled} standardised to mean 0, std 1)."
+        )
         return data
 
 
