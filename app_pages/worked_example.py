@@ -34,6 +34,14 @@ def chain(unit: str, weight: str) -> str:
     )
 
 
+def bias_grad(param: str, unit: str, k: int) -> str:
+    """The gradient of the bias into `unit` (entry k of `param`): that unit's δ."""
+    return (
+        f"\\frac{{\\partial E}}{{\\partial {tw(param, k)}}} &= \\delta_{{{tex_unit(unit)}}} "
+        f"= {num(ws.grads[param][k])}"
+    )
+
+
 def entries(values: np.ndarray) -> list[tuple[int, ...]]:
     """Indices of a weight matrix unit by unit (all weights into unit 0 first), or of a bias."""
     if values.ndim == 1:
@@ -208,10 +216,7 @@ for k, u in enumerate(outputs):
             f"= {factor(o_delta[k])} \\cdot {num(ha[j])} = {num(ws.grads['out.W'][j, k])}"
         )
     if "out.b" not in frozen:
-        lines.append(
-            f"\\frac{{\\partial E}}{{\\partial {tw('out.b', k)}}} &= \\delta_{{{tex_unit(u)}}} "
-            f"= {num(ws.grads['out.b'][k])}"
-        )
+        lines.append(bias_grad("out.b", u, k))
 aligned(lines)
 
 st.header("5 · Backward pass: the hidden layer")
@@ -242,10 +247,7 @@ for j, s in enumerate(hidden):
             f"{factor(x[i])} = {num(ws.grads['h1.W'][i, j])}"
         )
     if "h1.b" not in frozen:
-        lines.append(
-            f"\\frac{{\\partial E}}{{\\partial {tw('h1.b', j)}}} &= \\delta_{{{tex_unit(s)}}} "
-            f"= {num(ws.grads['h1.b'][j])}"
-        )
+        lines.append(bias_grad("h1.b", s, j))
     aligned(lines)
 
 st.header("6 · The update")

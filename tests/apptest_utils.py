@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,19 @@ HOSTILE_PARAMS = {
     "residual": "maybe",
     "foo": "<script>alert(1)</script>",
 }
+# Links every page must draw without a warning: a deep sigmoid network (vanishing gradients),
+# residual connections with LayerNorm, and three classes with a softmax output.
+OTHER_CONFIGS = [
+    pytest.param({"depth": "10", "activation": "sigmoid", "steps": "100"}, id="deep-sigmoid"),
+    pytest.param(
+        {"depth": "3", "residual": "true", "layer_norm": "true", "steps": "100"},
+        id="residual-layernorm",
+    ),
+    pytest.param(
+        {"dataset": "spiral3", "output": "softmax", "loss": "cross_entropy", "steps": "100"},
+        id="spiral3",
+    ),
+]
 
 
 def run_page(page: str, params: dict[str, str] | None = None, timeout: float = 120) -> AppTest:
@@ -67,3 +81,14 @@ def assert_ok(at: AppTest, charts: int = 1) -> None:
     """No exception on the page and at least `charts` Plotly charts drawn."""
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.get("plotly_chart")) >= charts, "no chart drawn"
+
+
+def run_hostile_link(page: str, charts: int) -> AppTest:
+    """Open `page` from the HOSTILE_PARAMS link: it names what it fixed, draws, echoes no markup."""
+    at = run_page(page, HOSTILE_PARAMS)
+    assert_ok(at, charts=charts)
+    warnings = " ".join(str(w.value) for w in at.warning)
+    for name in ("depth", "lr", "steps"):
+        assert name in warnings, warnings
+    assert "<script>" not in page_text(at)
+    return at

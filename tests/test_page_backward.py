@@ -9,7 +9,14 @@ import pytest
 
 from engine import Config, train
 from engine.chain_rule import chain_rule_terms
-from tests.apptest_utils import HOSTILE_PARAMS, assert_ok, decode, page_text, plotly_specs, run_page
+from tests.apptest_utils import (
+    assert_ok,
+    decode,
+    page_text,
+    plotly_specs,
+    run_hostile_link,
+    run_page,
+)
 from viz.backward import tex_num
 
 PAGE = "app_pages/backward.py"
@@ -153,10 +160,7 @@ def test_a_larger_batch_says_what_the_sum_covers():
 
 
 def test_hostile_link_warns_and_still_draws():
-    at = run_page(PAGE, HOSTILE_PARAMS)
-    assert_ok(at, charts=2)
-    assert at.warning
-    assert "<script>" not in "".join(str(m.value) for m in at.markdown)
+    at = run_hostile_link(PAGE, charts=2)
     specs = plotly_specs(at)
     assert len(specs[0]["frames"]) == 12  # 64 layers (clamped): an even selection
     assert len(at.latex) >= 3

@@ -9,7 +9,14 @@ import pytest
 
 from engine import Config, train
 from engine.loss_curves import per_sample_loss
-from tests.apptest_utils import HOSTILE_PARAMS, assert_ok, decode, page_text, plotly_specs, run_page
+from tests.apptest_utils import (
+    assert_ok,
+    decode,
+    page_text,
+    plotly_specs,
+    run_hostile_link,
+    run_page,
+)
 
 PAGE = "app_pages/error.py"
 
@@ -89,10 +96,7 @@ def test_other_configs(params):
 
 
 def test_hostile_link():
-    at = run_page(PAGE, HOSTILE_PARAMS)
-    assert_ok(at, charts=4)
-    assert at.warning
-    assert "<script>" not in "".join(m.value for m in at.markdown)
+    run_hostile_link(PAGE, charts=4)
 
 
 def test_diverged_run_shows_the_banner_and_still_draws():

@@ -8,7 +8,15 @@ from streamlit.testing.v1 import AppTest
 
 from engine import Config, train
 from engine.activations import ACTIVATIONS
-from tests.apptest_utils import APP, HOSTILE_PARAMS, assert_ok, decode, plotly_specs, run_page
+from tests.apptest_utils import (
+    APP,
+    OTHER_CONFIGS,
+    assert_ok,
+    decode,
+    plotly_specs,
+    run_hostile_link,
+    run_page,
+)
 
 PAGE = "app_pages/forward.py"
 STEP = 150  # a recorded step of the default run (stride 2), set through the step slider
@@ -79,15 +87,7 @@ def test_beyond_the_thresholds_layers_become_heatmaps():
     np.testing.assert_array_equal(z, rec.layers["h13"].a.T)
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"depth": "10", "activation": "sigmoid", "steps": "100"},
-        {"depth": "3", "residual": "true", "layer_norm": "true", "steps": "100"},
-        {"dataset": "spiral3", "output": "softmax", "loss": "cross_entropy", "steps": "100"},
-    ],
-    ids=["deep-sigmoid", "residual-layernorm", "spiral3"],
-)
+@pytest.mark.parametrize("params", OTHER_CONFIGS)
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
@@ -102,9 +102,7 @@ def test_other_configs(params):
 
 
 def test_hostile_link_warns_and_still_draws():
-    at = run_page(PAGE, HOSTILE_PARAMS)
-    assert_ok(at, charts=3)
-    assert at.warning
+    run_hostile_link(PAGE, charts=3)
 
 
 def test_deep_link_opens_at_the_last_step(default_run):

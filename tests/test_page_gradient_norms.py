@@ -7,7 +7,15 @@ import pytest
 
 from engine import Config, train
 from engine.experiments import percentile_bands
-from tests.apptest_utils import HOSTILE_PARAMS, assert_ok, decode, page_text, plotly_specs, run_page
+from tests.apptest_utils import (
+    OTHER_CONFIGS,
+    assert_ok,
+    decode,
+    page_text,
+    plotly_specs,
+    run_hostile_link,
+    run_page,
+)
 
 PAGE = "app_pages/gradient_norms.py"
 TITLES = (
@@ -73,15 +81,7 @@ def test_choosing_a_layer_redraws_the_distributions(default_page):
     np.testing.assert_allclose(decode(w_bands["data"][-1]["y"]), bands[:, 2])
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"depth": "10", "activation": "sigmoid", "steps": "100"},
-        {"depth": "3", "residual": "true", "layer_norm": "true", "steps": "100"},
-        {"dataset": "spiral3", "output": "softmax", "loss": "cross_entropy", "steps": "100"},
-    ],
-    ids=["deep-sigmoid", "residual-layernorm", "spiral3"],
-)
+@pytest.mark.parametrize("params", OTHER_CONFIGS)
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=6)
@@ -96,11 +96,7 @@ def test_other_configs(params):
 
 
 def test_hostile_link_warns_and_still_draws():
-    at = run_page(PAGE, HOSTILE_PARAMS)
-    assert_ok(at, charts=6)
-    warnings = " ".join(w.value for w in at.warning)
-    assert "depth" in warnings and "lr" in warnings and "steps" in warnings
-    assert "<script>" not in page_text(at)
+    run_hostile_link(PAGE, charts=6)
 
 
 def test_diverged_run_still_draws():

@@ -7,7 +7,14 @@ import pytest
 
 from engine import Config, train
 from engine.grid import predictions_on_grid
-from tests.apptest_utils import HOSTILE_PARAMS, assert_ok, decode, plotly_specs, run_page
+from tests.apptest_utils import (
+    OTHER_CONFIGS,
+    assert_ok,
+    decode,
+    plotly_specs,
+    run_hostile_link,
+    run_page,
+)
 
 PAGE = "app_pages/overview.py"
 
@@ -59,15 +66,7 @@ def test_step_from_the_link_drives_every_view():
     assert labels[boundary["layout"]["sliders"][0]["active"]] == "10"
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"depth": "10", "activation": "sigmoid", "steps": "100"},
-        {"depth": "3", "residual": "true", "layer_norm": "true", "steps": "100"},
-        {"dataset": "spiral3", "output": "softmax", "loss": "cross_entropy", "steps": "100"},
-    ],
-    ids=["deep-sigmoid", "residual-layernorm", "spiral3"],
-)
+@pytest.mark.parametrize("params", OTHER_CONFIGS)
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
@@ -86,9 +85,4 @@ def test_large_network_draws_blocks():
 
 
 def test_hostile_link_warns_and_still_draws():
-    at = run_page(PAGE, HOSTILE_PARAMS)
-    assert_ok(at, charts=3)
-    assert at.warning
-    text = " ".join(str(w.value) for w in at.warning)
-    assert "<script>" not in " ".join(str(m.value) for m in at.markdown)
-    assert "depth" in text
+    run_hostile_link(PAGE, charts=3)

@@ -7,7 +7,15 @@ import pytest
 
 from engine import Config
 from engine.experiments import VARIANT_LABELS, VARIANTS, compare_variants, depth_sweep
-from tests.apptest_utils import HOSTILE_PARAMS, assert_ok, decode, page_text, plotly_specs, run_page
+from tests.apptest_utils import (
+    OTHER_CONFIGS,
+    assert_ok,
+    decode,
+    page_text,
+    plotly_specs,
+    run_hostile_link,
+    run_page,
+)
 from ui import lab
 from ui.lab import sci
 
@@ -82,15 +90,7 @@ def test_comparison_is_computed_once_per_config(default_page):
     assert lab.CALLS["comparison"] == before["comparison"] + 2
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"depth": "10", "activation": "sigmoid", "steps": "100"},
-        {"depth": "3", "residual": "true", "layer_norm": "true", "steps": "100"},
-        {"dataset": "spiral3", "output": "softmax", "loss": "cross_entropy", "steps": "100"},
-    ],
-    ids=["deep-sigmoid", "residual-layernorm", "spiral3"],
-)
+@pytest.mark.parametrize("params", OTHER_CONFIGS)
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
@@ -120,8 +120,4 @@ def test_one_unit_per_layer_blocks_layer_norm():
 
 
 def test_hostile_link_warns_and_still_draws():
-    at = run_page(PAGE, HOSTILE_PARAMS)
-    assert_ok(at, charts=3)
-    warnings = " ".join(w.value for w in at.warning)
-    assert "depth" in warnings and "lr" in warnings and "steps" in warnings
-    assert "<script>" not in page_text(at)
+    run_hostile_link(PAGE, charts=3)

@@ -30,7 +30,7 @@ def test_good_file_becomes_the_data_set():
     assert cfg.dataset == "upload_binary"
     data = at.session_state[experiment.UPLOAD_KEY]
     assert len(data.X) == 60 and data.task == "binary"
-    assert any("Using data.csv" in s.value for s in at.sidebar.success)
+    assert any("Using data\\.csv" in s.value for s in at.sidebar.success)
     assert at.sidebar.selectbox(key="dataset").disabled
     # The share link cannot carry the file, and says so.
     assert "dataset=upload" not in at.sidebar.code[0].value

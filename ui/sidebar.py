@@ -81,6 +81,19 @@ def _default(key: str, options: tuple | None = None):
     return value if options is None or value in options else options[0]
 
 
+def _selectbox(label: str, options: tuple, key: str, **kwargs):
+    """A sidebar select box bound to the URL, starting at the setting's default."""
+    index = options.index(_default(key))
+    return st.sidebar.selectbox(label, options, index=index, key=key, bind="query-params", **kwargs)
+
+
+def _select_slider(label: str, options: tuple, key: str, **kwargs):
+    """A sidebar select slider bound to the URL, starting at the setting's default."""
+    return st.sidebar.select_slider(
+        label, options, value=_default(key), key=key, bind="query-params", **kwargs
+    )
+
+
 def draw() -> Config:
     """Draw every control and return the validated Config they describe."""
     clean_url_once()
@@ -89,27 +102,21 @@ def draw() -> Config:
 
     sb.subheader("Data", divider="gray")
     uploaded = upload.controls(sb)
-    values["dataset"] = sb.selectbox(
+    values["dataset"] = _selectbox(
         "Data set",
         DATASETS,
-        index=DATASETS.index(_default("dataset")),
-        key="dataset",
-        bind="query-params",
+        "dataset",
         disabled=uploaded is not None,
         help="; ".join(f"{k}: {v}" for k, v in DATASET_LABELS.items()),
     )
-    values["noise"] = sb.select_slider(
-        "Noise", NOISE_GRID, value=_default("noise"), key="noise", bind="query-params"
-    )
+    values["noise"] = _select_slider("Noise", NOISE_GRID, "noise")
     values["samples"] = sb.slider(
         "Samples", 20, 2000, _default("samples"), step=10, key="samples", bind="query-params"
     )
-    values["train_share"] = sb.select_slider(
+    values["train_share"] = _select_slider(
         "Training share",
         SHARE_GRID,
-        value=_default("train_share"),
-        key="train_share",
-        bind="query-params",
+        "train_share",
         help="The rest is the test set, never trained on.",
     )
 
@@ -120,27 +127,12 @@ def draw() -> Config:
     values["width"] = sb.slider(
         "Units per layer", 1, 256, _default("width"), key="width", bind="query-params"
     )
-    values["activation"] = sb.selectbox(
-        "Activation",
-        tuple(ACTIVATIONS),
-        index=tuple(ACTIVATIONS).index(_default("activation")),
-        key="activation",
-        bind="query-params",
-    )
-    values["init"] = sb.selectbox(
-        "Init",
-        INITS,
-        index=INITS.index(_default("init")),
-        key="init",
-        bind="query-params",
-        help="; ".join(INIT_LABELS.values()),
-    )
-    values["init_std"] = sb.select_slider(
+    values["activation"] = _selectbox("Activation", tuple(ACTIVATIONS), "activation")
+    values["init"] = _selectbox("Init", INITS, "init", help="; ".join(INIT_LABELS.values()))
+    values["init_std"] = _select_slider(
         "Init std (for 'normal')",
         INIT_STD_GRID,
-        value=_default("init_std"),
-        key="init_std",
-        bind="query-params",
+        "init_std",
         disabled=st.session_state.get("init", _default("init")) != "normal",
     )
     left, right = sb.columns(2)
@@ -150,9 +142,7 @@ def draw() -> Config:
     values["layer_norm"] = right.checkbox(
         "LayerNorm", value=False, key="layer_norm", bind="query-params"
     )
-    values["dropout"] = sb.select_slider(
-        "Dropout", DROPOUT_GRID, value=_default("dropout"), key="dropout", bind="query-params"
-    )
+    values["dropout"] = _select_slider("Dropout", DROPOUT_GRID, "dropout")
 
     sb.subheader("Training", divider="gray")
     task = uploaded.task if uploaded is not None else task_of(values["dataset"])
@@ -162,32 +152,16 @@ def draw() -> Config:
     outputs = tuple(o for o in TASK_OUTPUTS[task] if o in VALID_OUTPUTS[values["loss"]])
     _fit_choice("output", outputs)
     values["output"] = sb.selectbox("Output function", outputs, key="output", bind="query-params")
-    values["optimizer"] = sb.selectbox(
-        "Optimizer",
-        OPTIMIZERS,
-        index=OPTIMIZERS.index(_default("optimizer")),
-        key="optimizer",
-        bind="query-params",
-    )
-    values["lr"] = sb.select_slider(
-        "Learning rate", LR_GRID, value=_default("lr"), key="lr", bind="query-params"
-    )
-    values["batch_size"] = sb.select_slider(
-        "Batch size",
-        BATCH_GRID,
-        value=_default("batch_size"),
-        key="batch_size",
-        bind="query-params",
-    )
+    values["optimizer"] = _selectbox("Optimizer", OPTIMIZERS, "optimizer")
+    values["lr"] = _select_slider("Learning rate", LR_GRID, "lr")
+    values["batch_size"] = _select_slider("Batch size", BATCH_GRID, "batch_size")
     values["steps"] = sb.slider(
         "Steps", 1, 3000, _default("steps"), key="steps", bind="query-params"
     )
-    values["weight_decay"] = sb.select_slider(
+    values["weight_decay"] = _select_slider(
         "Weight decay",
         WEIGHT_DECAY_GRID,
-        value=_default("weight_decay"),
-        key="weight_decay",
-        bind="query-params",
+        "weight_decay",
         help="0 means the optimizer's default: none, or 0.01 for AdamW.",
     )
     values["seed"] = sb.number_input(

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from engine import StepRecord
 from engine.chain_rule import OPTIMIZER_LABELS, ChainTerms
-from viz.style import DIVERGING, NEUTRAL, POSITIVE, base_layout
+from viz.style import DIVERGING, NEUTRAL, POSITIVE, animation_controls, base_layout
 
 MAX_LAYERS = 12  # layers drawn in the flow figure; deeper networks show an even selection
 MAX_UNITS = 64  # rows and columns of any one heatmap; larger layers show their first units
@@ -174,47 +174,21 @@ def _animate(fig: go.Figure, names: list[str]) -> None:
             )
         )
     fig.frames = frames
-    play = dict(
-        frame=dict(duration=700, redraw=True), fromcurrent=False, transition=dict(duration=0)
-    )
-    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate")
     fig.update_layout(
         margin=dict(t=70, b=110),
-        updatemenus=[
-            dict(
-                type="buttons",
-                direction="left",
-                showactive=False,
-                x=0.0,
-                y=-0.14,
-                xanchor="left",
-                yanchor="top",
-                buttons=[
-                    dict(label="▶ Play", method="animate", args=[None, play]),
-                    dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
-                ],
-            )
-        ],
-        sliders=[
-            dict(
-                active=n - 1,
-                x=0.25,
-                len=0.75,
-                y=-0.1,
-                yanchor="top",
-                currentvalue=dict(prefix="the error has reached ", font=dict(size=12)),
-                font=dict(size=10),
-                pad=dict(t=10),
-                steps=[
-                    dict(
-                        label=name,
-                        method="animate",
-                        args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=True))],
-                    )
-                    for name in order
-                ],
-            )
-        ],
+        **animation_controls(
+            order,
+            n - 1,
+            prefix="the error has reached ",
+            frame_ms=700,
+            from_current=False,
+            buttons=("▶ Play", "❚❚ Pause"),
+            buttons_y=-0.14,
+            buttons_pad=0,
+            slider_x=0.25,
+            slider_y=-0.1,
+            font_size=10,
+        ),
     )
 
 

@@ -9,7 +9,8 @@ from plotly.subplots import make_subplots
 
 from engine import Run, StepRecord
 from engine.loss_curves import loss_curve, loss_curves, per_sample_loss, z_grid
-from viz.style import ACCENT, CLASS_COLORS, NEGATIVE, NEUTRAL, SERIES, base_layout
+from viz.curves import loss_traces, with_gaps
+from viz.style import ACCENT, CLASS_COLORS, NEGATIVE, NEUTRAL, SERIES, base_layout, mark_steps
 
 LOSS_COLORS = {"mse": "#9333ea", "bce": "#2563eb", "cosine": "#16a34a"}
 LOSS_LABELS = {"mse": "MSE", "bce": "BCE (cross-entropy)", "cosine": "cosine"}
@@ -21,52 +22,10 @@ Z_LIMIT = 30.0
 LOSS_AXIS_MAX = 4.0
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
-    """Values as floats with inf replaced by NaN, so a diverged run still draws."""
-    out = np.asarray(values, dtype=np.float64).copy()
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
-def _mark_step(fig: go.Figure, run: Run, step: int | None) -> None:
-    """Dashed line at the chosen step and a red one where training diverged."""
-    if step is not None:
-        fig.add_vline(x=step, line=dict(color=ACCENT, dash="dash", width=1.5))
-    if run.diverged_at is not None:
-        fig.add_vline(
-            x=run.diverged_at,
-            line=dict(color=NEGATIVE, width=2),
-            annotation_text=f"diverged at step {run.diverged_at}",
-            annotation_position="top left",
-        )
-
-
 def loss_figure(run: Run, log_y: bool = False, step: int | None = None) -> go.Figure:
     """Batch loss every step, and train and test loss at the evaluation steps."""
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=np.arange(run.steps_run),
-            y=_finite(run.loss),
-            mode="lines",
-            name="batch loss",
-            line=dict(color="#93c5fd", width=1),
-            hovertemplate="step %{x}<br>batch loss %{y:.4g}<extra></extra>",
-        )
-    )
-    for name, values in (("train", run.train_loss), ("test", run.test_loss)):
-        if np.isfinite(values).any():
-            fig.add_trace(
-                go.Scatter(
-                    x=run.eval_steps,
-                    y=_finite(values),
-                    mode="lines",
-                    name=f"{name} loss",
-                    line=dict(color=SERIES[name], width=2.5),
-                    hovertemplate=f"step %{{x}}<br>{name} loss %{{y:.4g}}<extra></extra>",
-                )
-            )
-    _mark_step(fig, run, step)
+    fig = go.Figure(loss_traces(run, batch_color="#93c5fd", width=2.5))
+    mark_steps(fig, step, run.diverged_at)
     base_layout(fig, f"Loss over training ({run.config.loss})")
     fig.update_xaxes(title_text="training step", range=[0, max(run.steps_run - 1, 1)])
     fig.update_yaxes(
@@ -83,7 +42,7 @@ def accuracy_figure(run: Run, step: int | None = None) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=run.eval_steps,
-                y=_finite(values),
+                y=with_gaps(values),
                 mode="lines",
                 name=f"{name} accuracy",
                 line=dict(color=SERIES[name], width=2.5),
@@ -98,7 +57,7 @@ def accuracy_figure(run: Run, step: int | None = None) -> go.Figure:
         annotation_text=f"chance ({chance:.0%})",
         annotation_position="bottom right",
     )
-    _mark_step(fig, run, step)
+    mark_steps(fig, step, run.diverged_at)
     base_layout(fig, "Accuracy over training", height=300)
     fig.update_xaxes(title_text="training step", range=[0, max(run.steps_run - 1, 1)])
     fig.update_yaxes(title_text="accuracy (%)", range=[0, 1.02], tickformat=".0%")
@@ -143,7 +102,7 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 x=rows,
-                y=_finite(y_hat[:, 0]),
+                y=with_gaps(y_hat[:, 0]),
                 name="prediction ŷ",
                 marker=dict(color=SERIES["train"], opacity=0.75),
                 customdata=custom,
@@ -169,7 +128,7 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
             fig.add_trace(
                 go.Bar(
                     x=rows,
-                    y=_finite(y_hat[:, k]),
+                    y=with_gaps(y_hat[:, k]),
                     name=f"ŷ class {k}",
                     marker=dict(color=CLASS_COLORS[k % len(CLASS_COLORS)], opacity=0.8),
                     customdata=custom,
@@ -201,7 +160,7 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
     fig.add_trace(
         go.Bar(
             x=rows,
-            y=_finite(per_loss),
+            y=with_gaps(per_loss),
             name="sample loss",
             marker=dict(color=ACCENT),
             hovertemplate="row %{x}<br>loss %{y:.4g}<extra></extra>",
@@ -263,37 +222,26 @@ def loss_functions_figure(
     for name, c in curves.items():
         width = 4 if name == current else 2.5
         label = LOSS_LABELS.get(name, name) + (" (this run)" if name == current else "")
-        fig.add_trace(
-            go.Scatter(
-                x=c.y_hat,
-                y=c.value,
-                mode="lines",
-                name=label,
-                legendgroup=name,
-                line=dict(color=LOSS_COLORS.get(name, NEUTRAL), width=width),
-                customdata=c.z,
-                hovertemplate=f"{name}<br>ŷ = %{{x:.4g}} (z = %{{customdata:.3g}})"
-                "<br>L = %{y:.4g}<extra></extra>",
-            ),
-            row=1,
-            col=1,
+        panels = (
+            (c.y_hat, c.value, c.z, "ŷ = %{x:.4g} (z = %{customdata:.3g})<br>L = %{y:.4g}"),
+            (c.z, c.dz, c.y_hat, "z = %{x:.3g} (ŷ = %{customdata:.4g})<br>dL/dz = %{y:.4g}"),
         )
-        fig.add_trace(
-            go.Scatter(
-                x=c.z,
-                y=c.dz,
-                mode="lines",
-                name=label,
-                legendgroup=name,
-                showlegend=False,
-                line=dict(color=LOSS_COLORS.get(name, NEUTRAL), width=width),
-                customdata=c.y_hat,
-                hovertemplate=f"{name}<br>z = %{{x:.3g}} (ŷ = %{{customdata:.4g}})"
-                "<br>dL/dz = %{y:.4g}<extra></extra>",
-            ),
-            row=1,
-            col=2,
-        )
+        for col, (x, y, other, values) in enumerate(panels, start=1):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="lines",
+                    name=label,
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    line=dict(color=LOSS_COLORS.get(name, NEUTRAL), width=width),
+                    customdata=other,
+                    hovertemplate=f"{name}<br>{values}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
     if sample_z is not None and sample_z.size:
         for i, name in enumerate(curves):
             marks = loss_curve(name, sample_z, curves[name].target)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from engine import Run, StepRecord
 from viz.network_graph import network_figure
-from viz.style import ACCENT, DIVERGING, base_layout
+from viz.style import ACCENT, DIVERGING, base_layout, layer_colors
 
 MAX_LINE_POINTS = 400  # points per line over training; longer runs are thinned evenly
 
@@ -156,7 +155,7 @@ def activation_stats_figure(run: Run, step: int | None = None) -> go.Figure:
     )
     names = run.layer_names[:-1]
     thin = np.unique(np.linspace(0, run.steps_run - 1, MAX_LINE_POINTS).round().astype(int))
-    colours = sample_colorscale("Viridis", list(np.linspace(0, 0.9, len(names))))
+    colours = layer_colors(len(names))
     legend = len(names) <= 4  # more names crowd the panels; colour then encodes depth
     for col, (metric, label) in enumerate(panels, start=1):
         values = run.metric(metric)[thin]

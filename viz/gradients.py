@@ -6,11 +6,10 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from engine import Run
 from engine.experiments import PERCENTILES
-from viz.style import ACCENT, MAGNITUDE, NEGATIVE, NEUTRAL, POSITIVE, base_layout
+from viz.style import MAGNITUDE, NEUTRAL, POSITIVE, base_layout, layer_colors, mark_steps
 
 MAX_COLUMNS = 300  # steps drawn in the heatmap
 MAX_POINTS = 20_000  # points across all lines of one figure
@@ -55,11 +54,6 @@ def layer_ticks(names: list[str], max_ticks: int = MAX_LEGEND) -> dict:
     return dict(tickmode="array", tickvals=[names[i] for i in picks], tickangle=0)
 
 
-def layer_colors(n: int) -> list[str]:
-    """One colour per layer, dark (input side) to light (output side)."""
-    return sample_colorscale(MAGNITUDE, list(np.linspace(0.0, 0.9, n)) if n > 1 else [0.0])
-
-
 def log_colorbar(values: np.ndarray, title: str) -> tuple[float, float, dict]:
     """Decade range of log10 values and a colour bar whose ticks read 1e-3, 1e-2, ..."""
     finite = values[np.isfinite(values)]
@@ -69,18 +63,6 @@ def log_colorbar(values: np.ndarray, title: str) -> tuple[float, float, dict]:
     every = max(1, math.ceil((hi - lo) / MAX_TICKS))
     ticks = list(range(lo, hi + 1, every))
     return lo, hi, dict(title=title, tickvals=ticks, ticktext=[f"1e{k}" for k in ticks])
-
-
-def _mark_steps(fig: go.Figure, run: Run, step: int | None) -> None:
-    if step is not None:
-        fig.add_vline(x=step, line=dict(color=ACCENT, dash="dash", width=1.5))
-    if run.diverged_at is not None:
-        fig.add_vline(
-            x=run.diverged_at,
-            line=dict(color=NEGATIVE, width=2),
-            annotation_text=f"diverged at step {run.diverged_at}",
-            annotation_position="top left",
-        )
 
 
 def _every_note(steps: np.ndarray) -> str:
@@ -107,7 +89,7 @@ def grad_norm_heatmap(run: Run, step: int | None = None) -> go.Figure:
             hovertemplate="layer %{y}, step %{x}<br>||dL/dW|| = %{customdata:.4g}<extra></extra>",
         )
     )
-    _mark_steps(fig, run, step)
+    mark_steps(fig, step, run.diverged_at)
     base_layout(fig, "Gradient norm ||dL/dW|| per layer and step" + _every_note(steps), 360)
     fig.update_xaxes(title_text="training step", showgrid=False)
     fig.update_yaxes(
@@ -141,7 +123,7 @@ def grad_norm_lines(run: Run, step: int | None = None) -> go.Figure:
     """||dL/dW|| of every layer over training, on a log axis."""
     values = run.metric("grad_norm")
     fig = _layer_lines(run, values, "||dL/dW||")
-    _mark_steps(fig, run, step)
+    mark_steps(fig, step, run.diverged_at)
     base_layout(fig, "Gradient norm per layer over training")
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(title_text="||dL/dW|| (log scale)", **log_axis(values))
@@ -164,7 +146,7 @@ def update_ratio_figure(run: Run, step: int | None = None) -> go.Figure:
         showarrow=False,
         bgcolor="rgba(255, 255, 255, 0.85)",
     )
-    _mark_steps(fig, run, step)
+    mark_steps(fig, step, run.diverged_at)
     base_layout(fig, "Update ratio ||ΔW applied|| / ||W|| per layer")
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(
@@ -198,6 +180,18 @@ def gradient_flow_figure(
     return fig
 
 
+def _band_edge(steps: np.ndarray, values: np.ndarray, percentile: str, **props) -> go.Scatter:
+    """An invisible line along one edge of a percentile band that hovers its percentile."""
+    return go.Scatter(
+        x=steps,
+        y=values,
+        mode="lines",
+        line=dict(width=0, color=POSITIVE),
+        hovertemplate=f"{percentile} percentile %{{y:.4g}}<extra></extra>",
+        **props,
+    )
+
+
 def distribution_bands(
     steps: np.ndarray, bands: np.ndarray, quantity: str, layer: str, step: int | None = None
 ) -> go.Figure:
@@ -206,27 +200,17 @@ def distribution_bands(
     lo, q1, med, q3, hi = (values[:, i] for i in range(len(PERCENTILES)))
     fig = go.Figure()
     for lower, upper, name, alpha in ((lo, hi, "5th-95th", 0.18), (q1, q3, "25th-75th", 0.35)):
+        low, high = name.split("-")
+        fig.add_trace(_band_edge(steps, lower, low, showlegend=False, name=f"{name} (low)"))
+        # The upper edge fills down to the lower one.
         fig.add_trace(
-            go.Scatter(
-                x=steps,
-                y=lower,
-                mode="lines",
-                line=dict(width=0, color=POSITIVE),
-                showlegend=False,
-                name=f"{name} (low)",
-                hovertemplate=f"{name.split('-')[0]} percentile %{{y:.4g}}<extra></extra>",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=steps,
-                y=upper,
-                mode="lines",
-                line=dict(width=0, color=POSITIVE),
+            _band_edge(
+                steps,
+                upper,
+                high,
                 fill="tonexty",
                 fillcolor=f"rgba(33, 102, 172, {alpha})",
                 name=f"{name} percentile",
-                hovertemplate=f"{name.split('-')[1]} percentile %{{y:.4g}}<extra></extra>",
             )
         )
     fig.add_trace(
@@ -239,8 +223,7 @@ def distribution_bands(
             hovertemplate="median %{y:.4g}<extra></extra>",
         )
     )
-    if step is not None:
-        fig.add_vline(x=step, line=dict(color=ACCENT, dash="dash", width=1.5))
+    mark_steps(fig, step)
     base_layout(fig, f"{quantity} of layer {layer} over training")
     # The page's caption explains the bands; a legend would crowd a half-width chart.
     fig.update_layout(hovermode="x unified", showlegend=False)

@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 
 from engine import Run
 from engine.landscape import Surface, median_update_ratio, weight_history
+from viz.curves import with_gaps
 from viz.style import NEUTRAL, SERIES, base_layout
 
 LABELS = {
@@ -30,12 +31,6 @@ UPDATE_GUIDE = 1e-3  # rule of thumb: each step changes a layer's weights by abo
 START_COLOR = "#111827"
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
-    out = np.asarray(values, dtype=np.float64).copy()
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
 def _label(name: str) -> str:
     return LABELS.get(name, name)
 
@@ -51,7 +46,7 @@ def loss_curves_figure(
         fig.add_trace(
             go.Scatter(
                 x=run.eval_steps,
-                y=_finite(run.train_loss),
+                y=with_gaps(run.train_loss),
                 mode="lines",
                 name=_label(name),
                 line=dict(color=SERIES[name], width=2.5),
@@ -113,7 +108,7 @@ def update_ratio_figure(runs: dict[str, Run]) -> go.Figure:
     fig = go.Figure()
     layers = next(iter(runs.values())).layer_names
     for name, run in runs.items():
-        ratios = _finite(median_update_ratio(run))
+        ratios = with_gaps(median_update_ratio(run))
         fig.add_trace(
             go.Scatter(
                 x=layers,
@@ -163,7 +158,7 @@ def state_figure(runs: dict[str, Run], layer: str, i: int, j: int) -> go.Figure:
             fig.add_trace(
                 go.Scatter(
                     x=hist["step"],
-                    y=_finite(values),
+                    y=with_gaps(values),
                     mode="lines",
                     name=_label(name),
                     legendgroup=name,
@@ -201,7 +196,7 @@ def _log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
 
 def surface_figure(surface: Surface) -> go.Figure:
     """Contours of the loss (log-spaced levels) on the slice, with each optimizer's path."""
-    loss = _finite(surface.loss)
+    loss = with_gaps(surface.loss)
     positive = loss[loss > 0]
     floor = positive.min() if len(positive) else 1e-12
     z = np.log10(np.where(loss > 0, loss, floor))
@@ -236,7 +231,7 @@ def surface_figure(surface: Surface) -> go.Figure:
         ends = np.array(["" for _ in path.steps], dtype=object)
         if not path.diverged and len(ends):
             ends[-1] = " (after the last step)"
-        custom = np.column_stack([path.steps, _finite(path.loss), ends])
+        custom = np.column_stack([path.steps, with_gaps(path.loss), ends])
         fig.add_trace(
             go.Scatter(
                 x=xy[ok, 0],

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 
 from engine import Run
 from engine.grid import grid_for
+from viz.curves import loss_traces, with_gaps
 from viz.network_graph import blocks_figure, fits_graph, network_figure
-from viz.style import ACCENT, CLASS_COLORS, DIVERGING, NEUTRAL, SERIES, base_layout
+from viz.style import ACCENT, CLASS_COLORS, DIVERGING, NEUTRAL, animation_controls, base_layout
 
 
 def _lighten(colour: str, amount: float) -> str:
@@ -143,9 +144,10 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
     xs, ys, _ = grid_for(run.data, preds.shape[1])
     start = int(np.argmin(np.abs(np.asarray(steps) - chosen)))
     fig = go.Figure([_background(run, xs, ys, preds[start]), *_point_traces(run)])
+    frame_names = [str(s) for s in steps]
     fig.frames = [
-        go.Frame(name=str(s), data=[_frame_data(run.data.task, preds[i])], traces=[0])
-        for i, s in enumerate(steps)
+        go.Frame(name=name, data=[_frame_data(run.data.task, preds[i])], traces=[0])
+        for i, name in enumerate(frame_names)
     ]
     title = {
         "binary": "Decision boundary (black line: output 0.5)",
@@ -167,82 +169,30 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
     names = run.data.feature_names
     fig.update_xaxes(title=names[0], range=[xs[0], xs[-1]], showgrid=False)
     fig.update_yaxes(title=names[1], range=[ys[0], ys[-1]], showgrid=False)
-    play = dict(
-        frame=dict(duration=180, redraw=True), fromcurrent=True, transition=dict(duration=0)
-    )
-    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate")
     fig.update_layout(
         margin=dict(t=95, b=135),
         legend=dict(orientation="h", y=1.01, yanchor="bottom", x=0.0, xanchor="left"),
-        updatemenus=[
-            dict(
-                type="buttons",
-                direction="left",
-                showactive=False,
-                x=0.0,
-                y=-0.2,
-                xanchor="left",
-                yanchor="top",
-                pad=dict(t=22),
-                buttons=[
-                    dict(label="▶", method="animate", args=[None, play]),
-                    dict(label="❚❚", method="animate", args=[[None], pause]),
-                ],
-            )
-        ],
-        sliders=[
-            dict(
-                active=start,
-                x=0.22,
-                len=0.78,
-                y=-0.2,
-                yanchor="top",
-                currentvalue=dict(prefix="step ", font=dict(size=12)),
-                font=dict(size=9),
-                pad=dict(t=10),
-                steps=[
-                    dict(
-                        label=str(s),
-                        method="animate",
-                        args=[
-                            [str(s)],
-                            dict(mode="immediate", frame=dict(duration=0, redraw=True)),
-                        ],
-                    )
-                    for s in steps
-                ],
-            )
-        ],
+        **animation_controls(
+            frame_names,
+            start,
+            prefix="step ",
+            frame_ms=180,
+            from_current=True,
+            buttons=("▶", "❚❚"),
+            buttons_y=-0.2,
+            buttons_pad=22,
+            slider_x=0.22,
+            slider_y=-0.2,
+            font_size=9,
+        ),
     )
     return fig
 
 
 def loss_figure(run: Run, step: int) -> go.Figure:
     """Batch loss at every step, train and test loss at evaluation steps, the chosen step marked."""
-    loss = np.where(np.isfinite(run.loss), run.loss, np.nan)
-    steps = np.arange(run.steps_run)
-    fig = go.Figure(
-        go.Scatter(
-            x=steps,
-            y=loss,
-            mode="lines",
-            line=dict(color=NEUTRAL, width=1),
-            name="batch loss",
-            hovertemplate="step %{x}<br>batch loss %{y:.4g}<extra></extra>",
-        )
-    )
-    for name, values in (("train", run.train_loss), ("test", run.test_loss)):
-        if np.isfinite(values).any():
-            fig.add_trace(
-                go.Scatter(
-                    x=run.eval_steps,
-                    y=values,
-                    mode="lines",
-                    line=dict(color=SERIES[name], width=2),
-                    name=f"{name} loss",
-                    hovertemplate=f"step %{{x}}<br>{name} loss %{{y:.4g}}<extra></extra>",
-                )
-            )
+    loss = with_gaps(run.loss)
+    fig = go.Figure(loss_traces(run, batch_color=NEUTRAL, width=2))
     if 0 <= step < run.steps_run:
         fig.add_trace(
             go.Scatter(
