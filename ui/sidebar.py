@@ -28,6 +28,7 @@ from engine.optimizers import OPTIMIZERS
 from ui import upload
 from ui.experiment import CONFIG_KEY, UPLOAD_KEY
 from ui.layout import RAW_STEP_KEY, STEP_KEY
+from ui.text import plain
 
 CLEANED_KEY = "_url_cleaned"
 URL_WARNINGS_KEY = "_url_warnings"
@@ -182,11 +183,11 @@ def _show_warnings(cfg: Config, warnings: list[str]) -> None:
     if url_warnings and st.session_state.get(URL_CONFIG_KEY) == cfg:
         st.warning(
             "Some settings in this link were fixed:\n\n"
-            + "\n".join(f"- {w}" for w in url_warnings),
+            + "\n".join(f"- {plain(w)}" for w in url_warnings),
             icon=":material/link_off:",
         )
     if warnings:
-        st.warning("\n".join(f"- {w}" for w in warnings), icon=":material/tune:")
+        st.warning("\n".join(f"- {plain(w)}" for w in warnings), icon=":material/tune:")
 
 
 def share_link(cfg: Config) -> None:
