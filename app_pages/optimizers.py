@@ -75,7 +75,8 @@ def loss_view() -> None:
     )
     log_y = right.toggle("Log scale", value=True, key="opt_logy")
     target = share * start_loss(next(iter(runs.values())))
-    layout.chart(loss_curves_figure(runs, log_y=log_y, target=target), key="opt_loss")
+    fig = layout.figure(loss_curves_figure, (cfg, log_y, target), runs, log_y=log_y, target=target)
+    layout.chart(fig, key="opt_loss")
     st.dataframe(target_table(comparison_frame(runs, target)), hide_index=True, width="stretch")
     st.caption(
         f"Target: {share:.0%} of the starting training loss, {target:.4g}. The loss is on "
@@ -86,7 +87,7 @@ def loss_view() -> None:
 loss_view()
 
 st.subheader("Step size per layer")
-layout.chart(update_ratio_figure(runs), key="opt_ratios")
+layout.chart(layout.figure(update_ratio_figure, cfg, runs), key="opt_ratios")
 st.caption(
     "Each step changes a layer's weights by the update ratio ‖ΔW‖ / ‖W‖; about 1e-3 is "
     "a common rule of thumb. SGD's step follows the gradient, so it is tiny where "
@@ -107,7 +108,7 @@ def surface_view() -> None:
         key="opt_dirs",
     )
     surface = optim_lab.surface(cfg, data, method)
-    layout.chart(surface_figure(surface), key="opt_surface")
+    layout.chart(layout.figure(surface_figure, (cfg, method), surface), key="opt_surface")
     if surface.center_name != cfg.optimizer:
         centre = "the initial weights" if surface.center_name == "start" else surface.center_name
         st.caption(f"{names.get(cfg.optimizer)} diverged, so the slice is centred on {centre}.")
@@ -157,7 +158,8 @@ def state_view() -> None:
             st.session_state[key] = 0
     i = cols[1].number_input("Input i (row of W)", 0, fan_in - 1, step=1, key="opt_i")
     j = cols[2].number_input("Unit j (column of W)", 0, fan_out - 1, step=1, key="opt_j")
-    layout.chart(state_figure(runs, layer, int(i), int(j)), key="opt_state")
+    fig = layout.figure(state_figure, (cfg, layer, i, j), runs, layer, int(i), int(j))
+    layout.chart(fig, key="opt_state")
     if first.records[0].update is None:
         st.caption("For a network this large the optimizer state is not recorded.")
     st.caption(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from engine import Config, Dataset, Run, train
@@ -42,6 +44,17 @@ def _train_cached(cfg: Config, data: Dataset | None) -> Run:
     run = train(cfg, on_progress=report, data=data)
     bar.empty()
     return run
+
+
+def data_key() -> str | None:
+    """A fingerprint of the uploaded data in use (None for a built-in data set)."""
+    data = uploaded_dataset()
+    if data is None:
+        return None
+    digest = hashlib.sha256()
+    for arr in (data.X_train, data.y_train, data.X_test, data.y_test):
+        digest.update(arr.tobytes())
+    return digest.hexdigest()
 
 
 def run_for(cfg: Config, data: Dataset | None = None) -> Run:
