@@ -71,20 +71,19 @@ def _reset() -> None:
     st.session_state.pop(UPLOAD_KEY, None)
 
 
-def _fit_choice(key: str, options: tuple[str, ...]) -> None:
-    # Options follow the task; a value the new task can't use falls back to the first.
-    if st.session_state.get(key, SPEC[key].default) not in options:
-        st.session_state[key] = options[0]
-
-
 def _default(key: str, options: tuple | None = None):
     value = SPEC[key].default
     return value if options is None or value in options else options[0]
 
 
 def _selectbox(label: str, options: tuple, key: str, **kwargs):
-    """A sidebar select box bound to the URL, starting at the setting's default."""
-    index = options.index(_default(key))
+    """A sidebar select box bound to the URL, starting at the setting's default.
+
+    Its default must match Config's, since the URL leaves out default values. When the
+    options change (loss and output follow the task), Streamlit moves a value that is no
+    longer offered back to this default.
+    """
+    index = options.index(_default(key, options))
     return st.sidebar.selectbox(label, options, index=index, key=key, bind="query-params", **kwargs)
 
 
@@ -148,11 +147,9 @@ def draw() -> Config:
     sb.subheader("Training", divider="gray")
     task = uploaded.task if uploaded is not None else task_of(values["dataset"])
     losses = TASK_LOSSES[task]
-    _fit_choice("loss", losses)
-    values["loss"] = sb.selectbox("Loss", losses, key="loss", bind="query-params")
+    values["loss"] = _selectbox("Loss", losses, "loss")
     outputs = tuple(o for o in TASK_OUTPUTS[task] if o in VALID_OUTPUTS[values["loss"]])
-    _fit_choice("output", outputs)
-    values["output"] = sb.selectbox("Output function", outputs, key="output", bind="query-params")
+    values["output"] = _selectbox("Output function", outputs, "output")
     values["optimizer"] = _selectbox("Optimizer", OPTIMIZERS, "optimizer")
     values["lr"] = _select_slider("Learning rate", LR_GRID, "lr")
     values["batch_size"] = _select_slider("Batch size", BATCH_GRID, "batch_size")
