@@ -12,7 +12,9 @@ from ui.experiment import UPLOAD_KEY
 from ui.text import plain
 
 FILE_KEY = "upload_file"
-ERROR_KEY = "_upload_error"
+# The last file that worked: replacing a file reruns once with no file at all, so the
+# data set in use is not enough to fall back on when the new file is broken.
+LAST_GOOD_KEY = "_upload_last_good"
 
 
 def controls(container) -> Dataset | None:
@@ -29,16 +31,12 @@ def controls(container) -> Dataset | None:
         try:
             df = _parse(file.getvalue())
         except TableError as err:
-            st.error(f"{err} Still using the previous data.", icon=":material/error:")
-            return st.session_state.get(UPLOAD_KEY)
+            return _keep_previous(str(err))
         columns = numeric_columns(df)
         if len(columns) < 3:
-            st.error(
-                "The file needs at least three columns of numbers (two features and a target). "
-                "Still using the previous data.",
-                icon=":material/error:",
+            return _keep_previous(
+                "The file needs at least three columns of numbers (two features and a target)."
             )
-            return st.session_state.get(UPLOAD_KEY)
         x1 = st.selectbox("Feature 1", columns, index=0, key="upload_x1")
         x2 = st.selectbox("Feature 2", columns, index=1, key="upload_x2")
         target = st.selectbox("Target", columns, index=len(columns) - 1, key="upload_target")
@@ -46,15 +44,23 @@ def controls(container) -> Dataset | None:
             share = st.session_state.get("train_share", 0.7)
             data = dataset_from_table(df, (x1, x2), target, train_share=share, seed=0)
         except TableError as err:
-            st.error(f"{err} Still using the previous data.", icon=":material/error:")
-            return st.session_state.get(UPLOAD_KEY)
-        st.session_state[UPLOAD_KEY] = data
+            return _keep_previous(str(err))
+        st.session_state[UPLOAD_KEY] = st.session_state[LAST_GOOD_KEY] = data
         scaled = "features and target" if data.task == "regression" else "features"
         st.success(
             f"Using {plain(file.name)}: {len(data.X)} rows, a {data.task} task "
             f"({scaled} standardised to mean 0, std 1)."
         )
         return data
+
+
+def _keep_previous(problem: str) -> Dataset | None:
+    """Say what is wrong with the file and go on with the last data that worked."""
+    previous = st.session_state.get(LAST_GOOD_KEY)
+    st.session_state[UPLOAD_KEY] = previous
+    fallback = "the previous data" if previous is not None else "the built-in data set"
+    st.error(f"{plain(problem)} Still using {fallback}.", icon=":material/error:")
+    return previous
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
