@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CLASSIFICATION = ("circle", "xor", "blobs", "spiral", "moons")
 MULTICLASS = ("spiral3",)
@@ -182,6 +185,8 @@ def dataset_from_table(
     class label (2 values: binary); anything else numeric is a regression target,
     standardised too.
     """
+    import pandas as pd  # on demand: training itself needs only numpy
+
     if df is None or df.empty:
         raise TableError("The table is empty.")
     cols = [*features, target]
@@ -230,6 +235,8 @@ def dataset_from_table(
 
 def read_table(data: bytes) -> pd.DataFrame:
     """Parse an uploaded CSV file, enforcing the size limit."""
+    import pandas as pd  # on demand: training itself needs only numpy
+
     if len(data) > MAX_UPLOAD_BYTES:
         raise TableError(
             f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB."
@@ -247,4 +254,6 @@ def read_table(data: bytes) -> pd.DataFrame:
 
 def numeric_columns(df: pd.DataFrame) -> list[str]:
     """Columns whose every value parses as a number."""
+    import pandas as pd  # on demand: training itself needs only numpy
+
     return [str(c) for c in df.columns if pd.to_numeric(df[c], errors="coerce").notna().all()]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from engine.config import Config
 from engine.datasets import Dataset
 from engine.network import Network
 from engine.params import FlatDict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Per-layer scalars recorded every step (columns of Run.layer_scalars).
 LAYER_METRICS = (
@@ -182,6 +185,8 @@ class Run:
 
     def scalars_frame(self) -> pd.DataFrame:
         """Every step's scalars as a tidy frame: step, layer, metric, value."""
+        import pandas as pd  # on demand: training itself needs only numpy
+
         steps = np.arange(self.steps_run)
         parts = [
             pd.DataFrame({"step": steps, "layer": "all", "metric": "loss", "value": self.loss})
