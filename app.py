@@ -1,6 +1,7 @@
 """Backprop Lab: the Streamlit entrypoint. Sidebar controls, then the chosen page."""
 
 import os
+from pathlib import Path
 
 # One BLAS thread per server process, set before numpy loads: every visitor's run shares
 # the machine's cores, and BLAS threads fighting over them made large runs up to 10x slower.
@@ -12,7 +13,9 @@ from ui import sidebar  # noqa: E402
 
 st.set_page_config(
     page_title="Backprop Lab",
-    page_icon=":material/account_tree:",
+    # A file of our own: a Material icon as favicon makes every visitor's browser fetch
+    # it from Google's font servers.
+    page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
 )

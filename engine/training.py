@@ -16,7 +16,7 @@ from engine.records import LAYER_METRICS, LayerRecord, Run, StepRecord
 
 DEFAULT_BUDGET = 32 * 2**20  # bytes of recorded tensors
 MAX_EVALS = 500  # full-data evaluations per run; more steps evaluate at a stride
-MAX_RECORDS = 250  # recorded steps per run: plenty for a step scrubber, cheap to keep
+MAX_RECORDS = 100  # recorded steps per run: plenty for a step scrubber, cheap to keep
 RECORD_ROWS = 32  # samples of the batch whose per-sample tensors (z, a, delta) are kept
 
 Progress = Callable[[int, int, float], None]

@@ -19,7 +19,7 @@ from tests.apptest_utils import (
 )
 
 PAGE = "app_pages/forward.py"
-STEP = 150  # a recorded step of the default run (stride 2), set through the step slider
+STEP = 152  # a recorded step of the default run (stride 4), set through the step slider
 
 
 def _nodes(spec: dict) -> dict:

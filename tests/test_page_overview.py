@@ -56,14 +56,14 @@ def test_tiles_and_charts_show_the_engines_numbers(default_page):
 
 
 def test_step_from_the_link_drives_every_view():
-    at = run_page(PAGE, {"step": "10"})
+    at = run_page(PAGE, {"step": "12"})
     assert_ok(at, charts=3)
     boundary, loss, network = plotly_specs(at)
-    assert network["layout"]["title"]["text"].startswith("The network at step 10")
+    assert network["layout"]["title"]["text"].startswith("The network at step 12")
     names = [t.get("name") for t in loss["data"]]
-    assert "step 10" in names
+    assert "step 12" in names
     labels = [s["label"] for s in boundary["layout"]["sliders"][0]["steps"]]
-    assert labels[boundary["layout"]["sliders"][0]["active"]] == "10"
+    assert labels[boundary["layout"]["sliders"][0]["active"]] == "12"
 
 
 @pytest.mark.parametrize("params", OTHER_CONFIGS)

@@ -7,6 +7,9 @@ Fixtures
     (the repo root, or ``$BACKPROP_APP_DIR`` when set), waits for ``/_stcore/health`` to answer
     ``ok`` and yields the base URL, e.g. ``http://127.0.0.1:40123``. The server log goes to a
     temporary file; its tail is attached to the report of a failing test.
+``fresh_app_server`` (function)
+    Like ``app_server``, but a new server for the one test that asks for it: for what only a
+    freshly started server shows (e.g. a deep link to a page as the server's first request).
 ``browser`` (session)
     Debian's Chromium (``shutil.which("chromium")``) driven by Playwright. When it is missing,
     the browser tests are skipped locally and fail under CI (``$CI`` set).
@@ -18,6 +21,9 @@ Fixtures
     and returns the page.
 ``wait_for_app`` (function)
     The :func:`wait_for_app` helper below, as a fixture, so tests need not import conftest.
+``app`` / ``fresh_app`` (function)
+    An :class:`AppView` (a page object: open a path, read sidebar values, charts, alerts,
+    navigate) on ``page``, for ``app_server`` or ``fresh_app_server``.
 
 Every test under ``tests/e2e`` is marked ``e2e`` (``pytest -m e2e`` / ``-m "not e2e"``).
 
@@ -69,11 +75,16 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parents[1]
+# Some tests compare the page with the engine run in the test process: make the repo's
+# packages importable even when pytest is pointed at tests/e2e alone, without an install.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
 CHROMIUM_MISSING = (
     "Chromium not found: install it with `sudo apt-get install chromium` (Debian/Ubuntu) "
@@ -93,6 +104,7 @@ VIEWPORT = {"width": 1400, "height": 900}
 SERVER_START_TIMEOUT = 60.0
 APP_RUN_TIMEOUT = 60.0
 SERVER_LOG_KEY = pytest.StashKey[Path]()
+FRESH_LOG_KEY = pytest.StashKey[Path]()
 
 # Script states of [data-testid="stApp"] in which the script is not running.
 _IDLE_SCRIPT_STATES = ("notRunning", "compilationError")
@@ -103,6 +115,7 @@ _APP_STATE_JS = """() => {
         script: app ? app.getAttribute('data-test-script-state') : null,
         connection: app ? app.getAttribute('data-test-connection-state') : null,
         statusVisible: !!status && status.getClientRects().length > 0,
+        skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
     };
 }"""
 
@@ -148,11 +161,15 @@ def wait_for_app(page, timeout: float = APP_RUN_TIMEOUT, settle: float = 0.5) ->
     """Wait until the Streamlit app has finished running its script.
 
     Waits for ``[data-testid="stApp"]``, then polls until the app is connected, its script
-    state is ``notRunning`` (or ``compilationError``) and ``[data-testid="stStatusWidget"]``
-    is absent or hidden. That must hold for ``settle`` seconds in a row, which covers the
-    moment between a widget change and the rerun it triggers (the browser still says
-    ``notRunning`` until the server answers). Call it after ``page.goto`` and after every
-    interaction that reruns the script.
+    state is ``notRunning`` (or ``compilationError``), ``[data-testid="stStatusWidget"]``
+    is absent or hidden and no ``[data-testid="stSkeleton"]`` is left. That must hold for
+    ``settle`` seconds in a row, which covers the moment between a widget change and the
+    rerun it triggers (the browser still says ``notRunning`` until the server answers).
+    Call it after ``page.goto`` and after every interaction that reruns the script.
+
+    The skeleton check matters: the frontend loads most element types (sliders, Plotly
+    charts, number inputs, ...) as lazy chunks and shows an ``stSkeleton`` placeholder until
+    the chunk arrives, often seconds after the script finished on a first visit.
     """
     deadline = time.monotonic() + timeout
     page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout * 1000)
@@ -167,6 +184,7 @@ def wait_for_app(page, timeout: float = APP_RUN_TIMEOUT, settle: float = 0.5) ->
             state["connection"] == "CONNECTED"
             and state["script"] in _IDLE_SCRIPT_STATES
             and not state["statusVisible"]
+            and state["skeletons"] == 0
         )
         if not idle:
             idle_since = None
@@ -186,6 +204,162 @@ def _chromium_or_skip() -> str:
             pytest.fail(CHROMIUM_MISSING, pytrace=False)
         pytest.skip(CHROMIUM_MISSING)
     return path
+
+
+_CHARTS_JS = """() => {
+    const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+    const drawn = charts.filter(c => c.querySelector('.js-plotly-plot .main-svg'));
+    return {
+        total: charts.length,
+        drawn: drawn.length,
+        visible: drawn.filter(c => c.getClientRects().length > 0).length,
+    };
+}"""
+_CHART_DATA_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    .map(c => { const gd = c.querySelector('.js-plotly-plot');
+                return gd && gd.data ? JSON.stringify(gd.data) : null; })"""
+
+
+def wait_until(check: Callable[[], object], timeout: float, what: str) -> object:
+    """Poll ``check`` every 0.1 s until it returns something truthy; fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.1)
+
+
+class AppView:
+    """One browser page on the app: what the tests do to it and read from it.
+
+    Widgets are found by their visible label, elements by their ``data-testid``, so the
+    tests do not depend on a page's layout.
+    """
+
+    def __init__(self, page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.sidebar = page.locator('[data-testid="stSidebar"]')
+
+    # -- acting ------------------------------------------------------------------------
+
+    def open(self, path: str = "") -> AppView:
+        """Go to ``base_url + path`` (e.g. ``"/forward?depth=3"``) and wait for the app."""
+        self.page.goto(self.base_url + path)
+        self.wait()
+        return self
+
+    def wait(self, timeout: float = APP_RUN_TIMEOUT) -> None:
+        """Wait until the script finished and every lazily loaded element is drawn."""
+        wait_for_app(self.page, timeout)
+
+    def until(self, check: Callable[[], object], timeout: float, what: str) -> object:
+        """:func:`wait_until` ``check`` is truthy, so tests need not import conftest."""
+        return wait_until(check, timeout, what)
+
+    def press_slider(self, label: str, key: str = "ArrowRight") -> None:
+        """Press ``key`` on the sidebar slider ``label``; wait for the URL and the rerun."""
+        before = self.page.url
+        thumb = self.slider(label).locator('input[type="range"]')
+        thumb.focus()
+        thumb.press(key)
+        wait_until(lambda: self.page.url != before, 15, f"the URL to change after {label}")
+        self.wait()
+
+    def go_to_page(self, title: str) -> None:
+        """Click ``title`` in the sidebar navigation and wait until that page is drawn."""
+        links = self.sidebar.locator('[data-testid="stSidebarNavLink"]')
+        links.filter(has=self.page.get_by_text(title, exact=True)).click()
+        wait_until(lambda: self.active_page() == title, 30, f"page {title!r} to be active")
+        self.wait()
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The URL path, e.g. ``/`` or ``/forward``."""
+        return urlsplit(self.page.url).path
+
+    def params(self) -> dict[str, str]:
+        """The URL's query parameters (the last value of a repeated one)."""
+        return dict(parse_qsl(urlsplit(self.page.url).query, keep_blank_values=True))
+
+    def active_page(self) -> str:
+        """Title of the page the sidebar navigation marks as current."""
+        link = self.sidebar.locator('[data-testid="stSidebarNavLink"][aria-current="page"]')
+        if link.count() != 1:
+            return ""
+        # The link's text starts with its Material icon's ligature name on its own line.
+        return link.inner_text().strip().splitlines()[-1].strip()
+
+    def charts_drawn(self, minimum: int = 1, timeout: float = 30) -> int:
+        """Wait until at least ``minimum`` Plotly charts are on the page, every one has drawn
+        its SVG and at least one is displayed; return how many there are."""
+
+        def drawn() -> int:
+            state = self.page.evaluate(_CHARTS_JS)
+            ok = state["total"] >= minimum and state["drawn"] == state["total"]
+            return state["total"] if ok and state["visible"] > 0 else 0
+
+        return int(wait_until(drawn, timeout, f"{minimum}+ drawn Plotly charts"))
+
+    def chart_data(self) -> list[str | None]:
+        """Every chart's Plotly ``data`` (the traces it draws now) as JSON, in page order."""
+        return self.page.evaluate(_CHART_DATA_JS)
+
+    def exceptions(self) -> list[str]:
+        """Text of every exception element on the page."""
+        return self.page.locator('[data-testid="stException"]').all_inner_texts()
+
+    def alerts(self, kind: str) -> list[str]:
+        """Text of every ``kind`` alert (success, info, warning, error) on the page."""
+        testid = f"stAlertContent{kind.capitalize()}"
+        return self.page.locator(f'[data-testid="{testid}"]').all_inner_texts()
+
+    def dialogs(self) -> list[str]:
+        """Text of Streamlit's modal dialogs (e.g. "Page not found")."""
+        return self.page.locator('[role="dialog"]').all_inner_texts()
+
+    def slider(self, label: str):
+        """The sidebar slider (or select slider) whose label is ``label``."""
+        return self._widget("stSlider", label)
+
+    def slider_value(self, label: str) -> str:
+        """The value a sidebar slider's thumb shows."""
+        return self.slider(label).locator('[data-testid="stSliderThumbValue"]').inner_text()
+
+    def select_value(self, label: str) -> str:
+        """The option a sidebar selectbox shows."""
+        return self._widget("stSelectbox", label).locator('input[role="combobox"]').input_value()
+
+    def select_enabled(self, label: str) -> bool:
+        """Whether a sidebar selectbox can be changed."""
+        return self._widget("stSelectbox", label).locator('input[role="combobox"]').is_enabled()
+
+    def number_value(self, label: str) -> str:
+        """The value a sidebar number input shows."""
+        field = self._widget("stNumberInput", label).locator('[data-testid="stNumberInputField"]')
+        return field.input_value()
+
+    def metric(self, label: str) -> str:
+        """The value of the metric tile whose label is ``label`` (case-insensitive)."""
+        tiles = self.page.locator('[data-testid="stMetric"]')
+        for text in tiles.all_inner_texts():
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            if len(lines) >= 2 and lines[0].lower() == label.lower():
+                return lines[1]
+        raise AssertionError(f"no metric {label!r} among {tiles.all_inner_texts()}")
+
+    def _widget(self, testid: str, label: str):
+        name = re.compile(rf"^\s*{re.escape(label)}\s*$")
+        label_el = self.page.locator('[data-testid="stWidgetLabel"]', has_text=name)
+        widget = self.sidebar.locator(f'[data-testid="{testid}"]').filter(has=label_el)
+        if widget.count() != 1:
+            raise AssertionError(f"expected one sidebar {testid} labelled {label!r}")
+        return widget
 
 
 # -- hooks -------------------------------------------------------------------------------
@@ -216,24 +390,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     log = item.config.stash.get(SERVER_LOG_KEY, None)
     if log is not None:
         report.sections.append(("streamlit server log (tail)", _log_tail(log)))
+    fresh_log = item.stash.get(FRESH_LOG_KEY, None)
+    if fresh_log is not None:
+        report.sections.append(("fresh streamlit server log (tail)", _log_tail(fresh_log)))
     return report
 
 
 # -- fixtures ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def app_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """Base URL of a Streamlit server running the app, shared by the whole session."""
-    folder = app_dir()
+@contextlib.contextmanager
+def streamlit_server(folder: Path, log_path: Path) -> Iterator[str]:
+    """Run ``streamlit run app.py`` from ``folder`` on a free loopback port; yield its base URL.
+
+    Waits for ``/_stcore/health`` to answer ``ok`` (failing the test with the log's tail if
+    the server exits or does not answer in time) and stops the server's process group on exit.
+    """
     if not (folder / "app.py").is_file():
         pytest.fail(f"no app.py in {folder} (set BACKPROP_APP_DIR?)", pytrace=False)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    request.config.stash[SERVER_LOG_KEY] = log_path
     cmd = [
         sys.executable,
         "-m",
@@ -284,6 +460,26 @@ def app_server(
 
 
 @pytest.fixture(scope="session")
+def app_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of a Streamlit server running the app, shared by the whole session."""
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    request.config.stash[SERVER_LOG_KEY] = log_path
+    with streamlit_server(app_dir(), log_path) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def fresh_app_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Base URL of a Streamlit server started for this test alone (nothing visited yet)."""
+    log_path = tmp_path / "fresh-server.log"
+    request.node.stash[FRESH_LOG_KEY] = log_path
+    with streamlit_server(app_dir(), log_path) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Headless Debian Chromium, driven by Playwright, shared by the whole session."""
     executable = _chromium_or_skip()
@@ -331,3 +527,15 @@ def open_app(page, app_server: str) -> Callable[[str], object]:
         return page
 
     return _open
+
+
+@pytest.fixture
+def app(page, app_server: str) -> AppView:
+    """An :class:`AppView` of ``page`` on the session's server."""
+    return AppView(page, app_server)
+
+
+@pytest.fixture
+def fresh_app(page, fresh_app_server: str) -> AppView:
+    """An :class:`AppView` of ``page`` on a server started for this test alone."""
+    return AppView(page, fresh_app_server)

@@ -1,0 +1,57 @@
+"""Moving a control updates the URL and the charts; switching pages keeps every setting."""
+
+from __future__ import annotations
+
+START = "/?dataset=xor&seed=3&steps=80"
+
+
+def _settings(app) -> dict[str, str]:
+    """What the sidebar shows for the settings this test touches."""
+    return {
+        "depth": app.slider_value("Hidden layers"),
+        "width": app.slider_value("Units per layer"),
+        "steps": app.slider_value("Steps"),
+        "dataset": app.select_value("Data set"),
+        "seed": app.number_value("Seed"),
+    }
+
+
+def _params(app) -> dict[str, str]:
+    # The shared step picker may add ?step= on pages that have one; the settings must stay.
+    return {k: v for k, v in app.params().items() if k != "step"}
+
+
+def test_a_slider_changes_the_url_and_the_chart(app):
+    app.open(START)
+    app.charts_drawn()
+    before = app.chart_data()
+    assert app.slider_value("Hidden layers") == "2"
+    app.press_slider("Hidden layers", "ArrowRight")
+    assert app.params()["depth"] == "3"
+    assert app.slider_value("Hidden layers") == "3"
+    app.charts_drawn()
+    app.until(lambda: app.chart_data() != before, 20, "a chart to change with the depth")
+    assert app.exceptions() == []
+
+
+def test_switching_pages_keeps_every_setting(app):
+    app.open(START)
+    app.press_slider("Hidden layers", "ArrowRight")
+    params, settings = _params(app), _settings(app)
+    assert params == {"dataset": "xor", "seed": "3", "steps": "80", "depth": "3"}
+    for title, path in (("Backward pass", "/backward"), ("Gradient norms", "/gradient_norms")):
+        app.go_to_page(title)
+        assert app.path == path
+        assert _params(app) == params
+        assert _settings(app) == settings
+        assert app.charts_drawn() >= 1
+        assert app.exceptions() == []
+    # A change made on another page travels back too.
+    app.press_slider("Units per layer", "ArrowLeft")
+    params, settings = _params(app), _settings(app)
+    assert params["width"] == settings["width"] == "7"
+    app.go_to_page("Overview")
+    assert app.path == "/"
+    assert _params(app) == params
+    assert _settings(app) == settings
+    assert app.exceptions() == []
