@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import numpy as np
 import pytest
@@ -241,34 +240,3 @@ def test_a_huge_learning_rate_diverges_cleanly_on_every_optimizer(optimizer):
     else:
         assert f"diverged at step {run.diverged_at}" in banner
         assert "Learning rate" in page_text(at)
-
-
-# -- the largest network a link can ask for ---------------------------------------------------
-
-LARGEST = {
-    "depth": "64",
-    "width": "256",
-    "batch_size": "1024",
-    "samples": "2000",
-    "train_share": "0.9",
-    "steps": "3000",
-    "layer_norm": "true",
-    "residual": "true",
-    "dropout": "0.5",
-}
-
-
-def test_the_largest_allowed_config_finishes(record_property):
-    cfg, warnings = Config.from_params(LARGEST)
-    assert (cfg.depth, cfg.batch_size, cfg.samples) == (64, 1024, 2000)
-    assert cfg.residual and cfg.layer_norm and cfg.dropout == 0.5
-    assert any(w.startswith("width") for w in warnings)  # the weight budget shrank it
-    start = time.perf_counter()
-    run = train(cfg)
-    seconds = time.perf_counter() - start
-    record_property("largest_config_seconds", round(seconds, 2))
-    record_property("largest_config", f"width={cfg.width} steps={cfg.steps}")
-    print(f"largest config (width {cfg.width}, {cfg.steps} steps): {seconds:.2f} s")
-    assert run.steps_run == cfg.steps or run.diverged_at is not None
-    assert np.isfinite(run.loss[: run.diverged_at]).all()
-    assert run.recorded_steps
