@@ -1,4 +1,4 @@
-"""Hostile input: random and adversarial links, divergent learning rates, the largest network."""
+"""Hostile input: random and adversarial links, and learning rates that diverge."""
 
 from __future__ import annotations
 
