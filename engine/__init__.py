@@ -1,6 +1,7 @@
 """Backprop Lab's training engine: NumPy only, no Streamlit, no Plotly."""
 
 from engine.activations import ACTIVATIONS
+from engine.allocator import keep_freed_memory
 from engine.config import LR_GRID, SPEC, Config
 from engine.datasets import DATASETS, Dataset, TableError, dataset_from_table, make_dataset
 from engine.gradcheck import gradcheck
@@ -37,3 +38,5 @@ __all__ = [
     "train",
     "worked_step",
 ]
+
+keep_freed_memory()

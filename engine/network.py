@@ -169,12 +169,16 @@ class Network:
             z += b
             cache = LayerCache(h_in=h, z=z, zn=z, a=z, h_out=z, residual=self._residual[i - 1])
             if self.layer_norm:
+                # In place where possible: each pass over a (batch, units) array counts.
                 inv_n = 1.0 / z.shape[1]
                 mean = z.sum(axis=1, keepdims=True) * inv_n
-                zc = z - mean
-                inv_std = 1.0 / np.sqrt((zc * zc).sum(axis=1, keepdims=True) * inv_n + LN_EPS)
-                xhat = zc * inv_std
-                cache.zn = xhat * gamma + beta
+                xhat = z - mean
+                var = np.einsum("ij,ij->i", xhat, xhat)[:, None] * inv_n
+                inv_std = 1.0 / np.sqrt(var + LN_EPS)
+                xhat *= inv_std
+                zn = xhat * gamma
+                zn += beta
+                cache.zn = zn
                 cache.ln_mean, cache.ln_inv_std, cache.ln_xhat = mean, inv_std, xhat
             cache.a = f(cache.zn)
             out = cache.a
@@ -228,15 +232,16 @@ class Network:
             dzn = da * df(c.zn, c.a)
             if self.layer_norm:
                 # Backward of gamma * (z - mean) * inv_std + beta over each sample's units.
+                # dz = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), per sample.
                 inv_n = 1.0 / dzn.shape[1]
-                (dzn * c.ln_xhat).sum(axis=0, out=ggamma)
+                xhat = c.ln_xhat
+                np.einsum("ij,ij->j", dzn, xhat, out=ggamma)
                 dzn.sum(axis=0, out=gbeta)
                 dxhat = dzn * gamma
-                dz = c.ln_inv_std * (
-                    dxhat
-                    - dxhat.sum(axis=1, keepdims=True) * inv_n
-                    - c.ln_xhat * ((dxhat * c.ln_xhat).sum(axis=1, keepdims=True) * inv_n)
-                )
+                dz = xhat * (np.einsum("ij,ij->i", dxhat, xhat)[:, None] * inv_n)
+                np.subtract(dxhat, dz, out=dz)
+                dz -= dxhat.sum(axis=1, keepdims=True) * inv_n
+                dz *= c.ln_inv_std
             else:
                 dz = dzn
             c.delta = dz
