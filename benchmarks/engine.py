@@ -457,11 +457,9 @@ def machine_info() -> dict:
         "blas_runtime": openblas_runtime(),
         "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
         "torch": torch.__version__ if torch is not None else None,
-        "torch_threads": None,
         "load_before": os.getloadavg()[0],
     }
     if torch is not None:
-        torch.set_num_threads(CORES)
         info["torch_threads"] = torch.get_num_threads()
     return info
 
@@ -591,6 +589,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="timed blocks per measurement")
     args = parser.parse_args()
 
+    if torch is not None:
+        torch.set_num_threads(CORES)  # numpy's OpenBLAS also uses every core by default
     info = machine_info()
     timer = Timer()
     steps = step_rows(timer, args.repeats)
