@@ -69,10 +69,15 @@ class Optimizer:
         """The update rule: sgd, rmsprop, adam or adamw."""
         return {"momentum": "sgd", "nesterov": "sgd"}.get(self.name, self.name)
 
-    def _init_state(self, params: FlatDict) -> None:
-        names = STATE_NAMES.get(self.name, ())
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """Names of the state vectors this optimizer keeps (velocity, square_avg, m, v)."""
         if self.kind == "sgd":
-            names = ("velocity",) if self.momentum > 0 else ()
+            return ("velocity",) if self.momentum > 0 else ()
+        return STATE_NAMES[self.name]
+
+    def _init_state(self, params: FlatDict) -> None:
+        names = self.state_names
         for s in names:
             self.flat_state[s] = np.zeros_like(params.flat)
         self.state = {

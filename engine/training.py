@@ -168,7 +168,7 @@ def train(
     n, steps = len(X), config.steps
     batch = min(config.batch_size, n)
     classify = data.task != "regression"
-    state_names = tuple(opt_state_names(config))
+    state_names = opt.state_names
 
     rows = min(batch, RECORD_ROWS)
     # A network too large for two full records keeps weights and gradients only.
@@ -257,18 +257,6 @@ def train(
         final_params=p.copy(),
         state_names=state_names,
     )
-
-
-def opt_state_names(config: Config) -> list[str]:
-    """Names of the state vectors the config's optimizer keeps."""
-    return {
-        "sgd": [],
-        "momentum": ["velocity"],
-        "nesterov": ["velocity"],
-        "rmsprop": ["square_avg"],
-        "adam": ["m", "v"],
-        "adamw": ["m", "v"],
-    }[config.optimizer]
 
 
 def _rows(arr: np.ndarray | None, rows: int) -> np.ndarray | None:
