@@ -75,6 +75,11 @@ MORE_PAGES = [
 ]
 
 
+def _boundary(run, frames: list[int], step: int):
+    """The boundary figure, with the network's predictions on the grid at every frame."""
+    return boundary_figure(run, frames, predictions_on_grid(run, frames, RESOLUTION), step)
+
+
 def _number(value: float, percent: bool = False) -> str:
     if not math.isfinite(value):
         return "–"
@@ -135,8 +140,9 @@ with left:
     count = max_frames(run, RESOLUTION)
     frames = animation_steps(run.recorded_steps, step, count)
     with st.spinner("Drawing the model at each recorded step…"):
-        preds = predictions_on_grid(run, frames, RESOLUTION)
-    layout.chart(boundary_figure(run, frames, preds, step), key="overview_boundary")
+        # Cached with the figure: a rerun does not predict the grid at every frame again.
+        fig = layout.figure(_boundary, (cfg, tuple(frames), step), run, frames, step)
+    layout.chart(fig, key="overview_boundary")
     st.caption(
         f"Each frame is the network with the weights recorded at that step ({len(frames)} of "
         f"{len(run.recorded_steps)} recorded steps). Circles: training points; diamonds: test "
