@@ -7,7 +7,7 @@ trace the app shows: z, a, LayerNorm statistics, dropout masks, deltas.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,15 +32,17 @@ class LayerCache:
     """What one hidden layer computed in the forward pass (and, later, its deltas)."""
 
     h_in: np.ndarray  # the layer's input h (previous layer's output; x for layer 1)
-    z: np.ndarray  # h @ W + b
-    zn: np.ndarray  # LayerNorm(z) if layer_norm, else z itself
+    # A lean trace (Network.forward with keep_all=False) keeps no z, and no zn unless the
+    # activation's slope needs it.
+    z: np.ndarray | None  # h @ W + b
+    zn: np.ndarray | None  # LayerNorm(z) if layer_norm, else z itself
     a: np.ndarray  # f(zn)
     h_out: np.ndarray  # h + a*mask (residual) or a*mask
     residual: bool
     mask: np.ndarray | None = None  # inverted-dropout mask, already divided by (1 - p)
     ln_mean: np.ndarray | None = None
     ln_inv_std: np.ndarray | None = None
-    ln_xhat: np.ndarray | None = None
+    ln_xhat: np.ndarray | None = None  # a lean trace's is used up by the backward pass
     delta: np.ndarray | None = None  # dL/dz, filled by the backward pass
     d_a: np.ndarray | None = None  # dL/da
 
@@ -57,7 +59,7 @@ class Trace:
     loss: float = float("nan")
     delta_out: np.ndarray | None = None  # dL/dlogits
     grads: FlatDict | None = None
-    extra: dict = field(default_factory=dict)
+    kept_all: bool = True  # False: a lean trace (see Network.forward); backward reuses it
 
 
 class Network:
@@ -132,6 +134,7 @@ class Network:
             for i in range(1, self.depth + 1)
         ]
         self._residual = [self.is_residual(i) for i in range(1, self.depth + 1)]
+        self._ones_cache: dict[int, np.ndarray] = {}
 
     @property
     def depth(self) -> int:
@@ -157,31 +160,51 @@ class Network:
             for w in self.sizes[1:-1]
         ]
 
-    def forward(self, X: np.ndarray, masks: list[np.ndarray | None] | None = None) -> Trace:
-        """Forward pass keeping every intermediate; masks=None means no dropout."""
+    def forward(
+        self,
+        X: np.ndarray,
+        masks: list[np.ndarray | None] | None = None,
+        keep_all: bool = True,
+    ) -> Trace:
+        """Forward pass; masks=None means no dropout.
+
+        keep_all=False keeps only what the backward pass and the per-step statistics need
+        (no z, and no LayerNorm output unless the activation's slope needs it), computing
+        in place and letting the backward pass reuse the buffers: a training step that no
+        one will look at.
+        """
         p = self.params
         h = np.asarray(X, dtype=self.dtype)
         x = h
         layers = []
         f = self.act.f
+        # Reuse a buffer only when nothing that reads it later is kept.
+        reuse_zn = not keep_all and not self.act.df_uses_z
         for i, (W, b, gamma, beta) in enumerate(self._layer_params, start=1):
             z = h @ W
             z += b
             cache = LayerCache(h_in=h, z=z, zn=z, a=z, h_out=z, residual=self._residual[i - 1])
             if self.layer_norm:
-                # In place where possible: each pass over a (batch, units) array counts.
+                # Row sums as matrix-vector products: BLAS is faster than ndarray.sum here.
                 inv_n = 1.0 / z.shape[1]
-                mean = z.sum(axis=1, keepdims=True) * inv_n
-                xhat = z - mean
-                var = np.einsum("ij,ij->i", xhat, xhat)[:, None] * inv_n
-                inv_std = 1.0 / np.sqrt(var + LN_EPS)
+                ones = self._ones(z.shape[1])
+                mean = z @ ones
+                mean *= inv_n
+                xhat = np.subtract(z, mean, out=None if keep_all else z)
+                var = np.vecdot(xhat, xhat)[:, None]
+                var *= inv_n
+                var += LN_EPS
+                inv_std = np.sqrt(var, out=var)
+                np.divide(1.0, inv_std, out=inv_std)
                 xhat *= inv_std
                 zn = xhat * gamma
                 zn += beta
                 cache.zn = zn
                 cache.ln_mean, cache.ln_inv_std, cache.ln_xhat = mean, inv_std, xhat
-            cache.a = f(cache.zn)
-            out = cache.a
+            cache.a = out = f(cache.zn, out=cache.zn if reuse_zn else None)
+            if not keep_all:
+                cache.z = None
+                cache.zn = None if reuse_zn else cache.zn
             mask = masks[i - 1] if masks is not None else None
             if mask is not None:
                 cache.mask = mask
@@ -192,11 +215,19 @@ class Network:
             layers.append(cache)
         logits = h @ p["out.W"]
         logits += p["out.b"]
-        return Trace(x=x, layers=layers, logits=logits, y_hat=apply_output(self.output, logits))
+        y_hat = apply_output(self.output, logits)
+        return Trace(x=x, layers=layers, logits=logits, y_hat=y_hat, kept_all=keep_all)
+
+    def _ones(self, n: int) -> np.ndarray:
+        """A column of n ones in the network's dtype, for sums by matrix product."""
+        ones = self._ones_cache.get(n)
+        if ones is None:
+            ones = self._ones_cache[n] = np.ones((n, 1), dtype=self.dtype)
+        return ones
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Network output y_hat for inputs X (no dropout)."""
-        return self.forward(X).y_hat
+        return self.forward(X, keep_all=False).y_hat
 
     def targets(self, Y: np.ndarray) -> np.ndarray:
         """Targets in the output's shape and dtype (class labels become one-hot)."""
@@ -223,44 +254,65 @@ class Network:
         d_logits.sum(axis=0, out=grads["out.b"])
         dh = d_logits @ p["out.W"].T  # dL/dh for the last hidden layer's output
         df = self.act.df
+        # Batch sums (dL/db, dL/dbeta) as row-vector products: BLAS is faster than .sum.
+        ones_row = self._ones(len(d_logits)).T
         for i in range(self.depth, 0, -1):
             c = trace.layers[i - 1]
             W, _, gamma, _ = self._layer_params[i - 1]
             gW, gb, ggamma, gbeta = grad_views[i - 1]
             da = dh if c.mask is None else dh * c.mask
             c.d_a = da
-            dzn = da * df(c.zn, c.a)
+            dzn = df(c.zn, c.a)
+            dzn *= da
             if self.layer_norm:
-                # Backward of gamma * (z - mean) * inv_std + beta over each sample's units.
-                # dz = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), per sample.
+                # Backward of gamma * xhat + beta, xhat = (z - mean) * inv_std per sample:
+                # dz = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
                 inv_n = 1.0 / dzn.shape[1]
                 xhat = c.ln_xhat
                 np.einsum("ij,ij->j", dzn, xhat, out=ggamma)
-                dzn.sum(axis=0, out=gbeta)
-                dxhat = dzn * gamma
-                dz = xhat * (np.einsum("ij,ij->i", dxhat, xhat)[:, None] * inv_n)
-                np.subtract(dxhat, dz, out=dz)
-                dz -= dxhat.sum(axis=1, keepdims=True) * inv_n
-                dz *= c.ln_inv_std
+                np.matmul(ones_row, dzn, out=gbeta[None, :])
+                dxhat = dzn
+                dxhat *= gamma
+                s2 = np.vecdot(dxhat, xhat)[:, None]
+                s2 *= inv_n
+                s1 = dxhat @ self._ones(dxhat.shape[1])
+                s1 *= inv_n
+                if trace.kept_all:
+                    dxhat -= xhat * s2
+                else:
+                    # A lean trace's xhat is not needed again: its buffer takes xhat * s2.
+                    xhat *= s2
+                    dxhat -= xhat
+                    c.ln_xhat = None
+                dxhat -= s1
+                dxhat *= c.ln_inv_std
+                dz = dxhat
             else:
                 dz = dzn
             c.delta = dz
             np.matmul(c.h_in.T, dz, out=gW)
-            dz.sum(axis=0, out=gb)
+            np.matmul(ones_row, dz, out=gb[None, :])
             if i > 1 or c.residual:
                 dh_in = dz @ W.T
-                # The identity path of a residual passes dL/dh' through unchanged.
-                dh = dh_in + dh if c.residual else dh_in
+                if c.residual:
+                    # The identity path of a residual passes dL/dh' through unchanged.
+                    dh_in += dh
+                dh = dh_in
         trace.grads = grads
         return grads
 
     def train_step_trace(
-        self, X: np.ndarray, Y: np.ndarray, loss: str = "mse", masks=None
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        loss: str = "mse",
+        masks: list[np.ndarray | None] | None = None,
+        keep_all: bool = True,
     ) -> Trace:
         """Forward and backward on a training batch, with fresh dropout masks unless given."""
         if masks is None:
             masks = self.sample_masks(len(X))
-        trace = self.forward(X, masks)
+        trace = self.forward(X, masks, keep_all)
         self.backward(trace, Y, loss)
         return trace
 
@@ -272,12 +324,12 @@ class Network:
         masks: list[np.ndarray | None] | None = None,
     ) -> tuple[float, FlatDict]:
         """Loss on a training batch and its gradient for every parameter."""
-        trace = self.train_step_trace(X, Y, loss, masks)
+        trace = self.train_step_trace(X, Y, loss, masks, keep_all=False)
         return trace.loss, trace.grads
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray, loss: str) -> tuple[float, float]:
         """Loss and classification accuracy on a data set, without dropout."""
-        trace = self.forward(X)
+        trace = self.forward(X, keep_all=False)
         Yt = self.targets(Y)
         value, _ = loss_and_dlogits(loss, self.output, trace.logits, trace.y_hat, Yt)
         return value, accuracy(trace.y_hat, Yt, self.output)

@@ -118,6 +118,32 @@ def test_gradients_match_finite_differences(activation, loss, output, kind, resi
         assert err < TOL, f"{arch}: {name} relative error {err:.2e}"
 
 
+@pytest.mark.parametrize("dropout", [0.0, 0.3], ids=["nodrop", "dropout"])
+@pytest.mark.parametrize("layer_norm", [False, True], ids=["plain", "ln"])
+@pytest.mark.parametrize("residual", [False, True], ids=["nores", "res"])
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_lean_step_equals_the_full_trace(activation, residual, layer_norm, dropout):
+    """The lean step (as gradcheck and training use) gives the full trace's numbers exactly,
+    and the backward pass leaves every array of a full trace as the forward pass made it."""
+    net = build([3, 5, 5, 5], activation, "identity", residual, layer_norm, dropout=dropout)
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(7, 3)), rng.normal(size=(7, K))
+    masks = net.sample_masks(7)
+    full = net.forward(X, masks)
+    names = ("h_in", "z", "zn", "a", "h_out", "ln_mean", "ln_inv_std", "ln_xhat")
+    before = [{n: np.copy(getattr(c, n)) for n in names} for c in full.layers]
+    net.backward(full, Y, "mse")
+    for c, kept in zip(full.layers, before, strict=True):
+        for n in names:
+            np.testing.assert_array_equal(getattr(c, n), kept[n], err_msg=n)
+    loss, grads = net.loss_and_grads(X, Y, "mse", masks=masks)
+    assert loss == full.loss
+    np.testing.assert_array_equal(grads.flat, full.grads.flat)
+    lean = net.forward(X, masks, keep_all=False)
+    assert all(c.z is None for c in lean.layers)
+    np.testing.assert_array_equal(lean.y_hat, full.y_hat)
+
+
 def test_one_hot_and_integer_targets_give_the_same_gradient():
     net = build([3, 4, 4], "tanh", "softmax", True, True)
     X = np.random.default_rng(1).normal(size=(6, 3))
