@@ -235,6 +235,24 @@ def test_plain_dict_path_restarts_for_other_parameters():
     np.testing.assert_allclose(other["w"], [0.9, -1.9], atol=1e-6)
 
 
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_each_update_is_a_new_array_the_next_step_leaves_alone(name):
+    """Records keep each step's update, so a step must not reuse an earlier one's array."""
+    opt = make_optimizer(name, lr=LR, weight_decay=0.01)
+    p = flat_params(P0)
+    updates = []
+    for g in GRADS:
+        before = p.flat.copy()
+        grads = p.empty_like()
+        grads.flat[:] = g
+        opt.step(p, grads)
+        np.testing.assert_array_equal(before - opt.last_update, p.flat)
+        updates.append((opt.last_update, opt.last_update.copy()))
+    for upd, value in updates:
+        np.testing.assert_array_equal(upd, value)
+        assert not any(np.shares_memory(upd, s) for s in opt.flat_state.values())
+
+
 def test_state_is_a_live_view_of_the_flat_state():
     opt = make_optimizer("adam", lr=LR)
     run_engine(opt, steps=1)
