@@ -204,18 +204,23 @@ def train(
                 pos = 0
             idx = order[pos : pos + batch]
             pos += batch
-            trace = net.train_step_trace(X[idx], Y[idx], config.loss)
+            keep = record and (step % stride == 0 or step == steps - 1)
+            masks = net.sample_masks(len(idx))
+            # Steps that are not recorded keep only what backward needs: a faster step.
+            trace = net.train_step_trace(X[idx], Y[idx], config.loss, masks, keep_all=keep)
             loss = trace.loss
             losses[step] = loss
             if not math.isfinite(loss):
                 diverged_at = step
                 if record:
                     # Show the step where it broke: its weights and the overflowing values. No
-                    # update was applied; a run too large to keep updates stores none here either.
+                    # update was applied, so the same step again gives the full trace.
+                    if not keep:
+                        trace = net.train_step_trace(X[idx], Y[idx], config.loss, masks)
+                    # A run too large to keep updates stores none here either.
                     zero = np.zeros_like(p.flat) if keep_optimizer else None
                     records[step] = _make_record(net, step, idx, trace, p.copy(), zero, {})
                 break
-            keep = record and (step % stride == 0 or step == steps - 1)
             before = p.copy() if keep else None
             sq_w = np.add.reduceat(p.flat * p.flat, p.offsets)[stats.w_index]
             opt.step(p, trace.grads)

@@ -150,6 +150,12 @@ def test_everything_before_divergence_is_finite_and_usable(diverged):
     last = diverged.records[k]
     assert not math.isfinite(last.loss)
     np.testing.assert_array_equal(last.update, 0)  # nothing was applied at the broken step
+    # Step k was off the stride, so it ran lean; its record still has the whole trace.
+    assert k % diverged.stride != 0
+    h1 = last.layers["h1"]
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(h1.z, last.x @ last.params["h1.W"] + last.params["h1.b"])
+    assert all(last.layers[n].delta is not None for n in diverged.layer_names)
     frame = diverged.scalars_frame()
     assert frame["step"].max() == k
     with warnings.catch_warnings():
