@@ -201,7 +201,7 @@ class Config:
         clean: dict[str, Any] = {}
         for name, spec in SPEC.items():
             if name in values:
-                clean[name] = _coerce(name, spec, values[name], warnings)
+                clean[name] = coerce_value(name, spec, values[name], warnings)
             else:
                 clean[name] = spec.default
         _fit_loss_to_task(clean, warnings, given=set(values))
@@ -230,7 +230,8 @@ def _short(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _coerce(name: str, spec: Field, value: Any, warnings: list[str]) -> Any:
+def coerce_value(name: str, spec: Field, value: Any, warnings: list[str]) -> Any:
+    """`value` as the setting `name` allows it; a warning for anything that had to change."""
     label = f"{name}"
     shown = _short(value)
     if spec.kind is bool:

@@ -28,6 +28,7 @@ from engine.optimizers import OPTIMIZERS
 from ui import upload
 from ui.experiment import CONFIG_KEY, UPLOAD_KEY
 from ui.layout import RAW_STEP_KEY, STEP_KEY
+from ui.page_params import PAGE_PARAMS, clean_page_params
 from ui.text import plain
 
 CLEANED_KEY = "_url_cleaned"
@@ -47,18 +48,22 @@ def clean_url_once() -> None:
         return
     st.session_state[CLEANED_KEY] = True
     raw = {k: st.query_params.get_all(k) for k in st.query_params}
-    params = {k: v[-1] if v else "" for k, v in raw.items() if k != STEP_KEY}
+    last = {k: v[-1] if v else "" for k, v in raw.items()}
+    page_local, page_warnings = clean_page_params(last)
+    params = {k: v for k, v in last.items() if k != STEP_KEY and k not in PAGE_PARAMS}
     cfg, warnings = Config.from_params(params)
+    warnings += page_warnings
     st.session_state[URL_WARNINGS_KEY] = warnings
     st.session_state[URL_CONFIG_KEY] = cfg
     clean = cfg.changed_params()
+    clean.update(page_local)
     clean.update({k: v[-1] for k, v in raw.items() if k.lower() in STREAMLIT_PARAMS and v})
     step = raw.get(STEP_KEY, [""])[-1]
     if step:
         st.session_state[RAW_STEP_KEY] = step
         if step.isdigit() and len(step) < 10:
             clean[STEP_KEY] = step
-    if clean != {k: v[-1] if v else "" for k, v in raw.items()}:
+    if clean != last:
         st.query_params.clear()
         st.query_params.update(clean)
         st.rerun()
@@ -195,6 +200,8 @@ def share_link(cfg: Config) -> None:
     step = st.session_state.get(STEP_KEY)
     if step is not None:
         params[STEP_KEY] = str(step)
+    # Page-local choices (a sample, an example) are in the URL through their bound widgets.
+    params.update({k: st.query_params[k] for k in PAGE_PARAMS if k in st.query_params})
     base = st.context.url or ""
     query = urlencode(params)
     st.sidebar.subheader("Share this experiment", divider="gray")
