@@ -3,14 +3,14 @@
 import streamlit as st
 
 from engine import Run, StepRecord
-from engine.chain_rule import (
+from engine.analysis.chain_rule import (
     CHECK_EPS,
     CHECK_TOL,
     chain_rule_terms,
     delta_norms,
     gradient_check,
 )
-from ui import experiment, layout
+from ui import layout, runs
 from viz.backward import (
     MAX_LAYERS,
     chain_rule_lines,
@@ -109,8 +109,8 @@ def gradient_check_view(run: Run, record: StepRecord) -> None:
         st.success(f"All {len(table)} checked entries agree.", icon=":material/check:")
 
 
-cfg = experiment.config()
-run = experiment.run()
+cfg = runs.config()
+run = runs.run()
 
 layout.header(
     "Backward pass",

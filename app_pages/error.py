@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import experiment, layout
+from ui import layout, runs
 from viz.error import (
     accuracy_figure,
     loss_figure,
@@ -22,7 +22,7 @@ layout.try_this(
     "samples (orange dots) at the bottom of this page with those you get with **Loss** bce."
 )
 
-run = experiment.run()
+run = runs.run()
 cfg = run.config
 layout.divergence_banner(run)
 

@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from engine import Run, StepRecord
-from engine.activations import ACTIVATIONS
-from ui import experiment, layout
+from engine.core.activations import ACTIVATIONS
+from ui import layout, runs
 from viz.forward import (
     activation_boxes_figure,
     activation_stats_figure,
@@ -60,8 +60,8 @@ def sample_view(run: Run, record: StepRecord) -> None:
     layout.chart(layer_heatmap_figure(record, layer, sample), key="forward_heatmap")
 
 
-cfg = experiment.config()
-run = experiment.run()
+cfg = runs.config()
+run = runs.run()
 
 layout.header(
     "Forward pass",

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from engine.experiments import first_last_ratio, gradient_flow, percentile_bands
-from ui import experiment, layout
-from ui.lab import sci
+from engine.analysis.experiments import first_last_ratio, gradient_flow, percentile_bands
+from ui import layout, runs
+from ui.vanishing_runs import sci
 from viz.gradients import (
     UPDATE_RATIO_GUIDE,
     distribution_bands,
@@ -26,7 +26,7 @@ layout.try_this(
     "turn dark, because the first layers get almost no gradient. Then tick **Residual**."
 )
 
-run = experiment.run()
+run = runs.run()
 layout.divergence_banner(run)
 step = layout.step_picker(run)
 record = run.record_at(step)

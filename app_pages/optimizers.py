@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from engine.landscape import comparison_frame, loss_rose, start_loss
-from ui import experiment, layout, optim_lab
+from engine.analysis.landscape import comparison_frame, loss_rose, start_loss
+from ui import layout, optimizer_runs, runs
 from viz.optimizers import (
     LABELS,
     loss_curves_figure,
@@ -19,8 +19,8 @@ DIRECTIONS = {
     "random": "Two random directions (filter-normalised)",
 }
 
-cfg = experiment.config()
-data = experiment.uploaded_dataset()
+cfg = runs.config()
+data = runs.uploaded_dataset()
 
 layout.header(
     "Optimizers",
@@ -36,7 +36,7 @@ st.caption(
     "gives each rule a different step, and that difference is what this page shows."
 )
 
-runs = optim_lab.train_all(cfg, data)
+runs = optimizer_runs.train_all(cfg, data)
 names = {name: LABELS.get(name, name) for name in runs}
 steps = next(iter(runs.values())).config.steps
 if steps < cfg.steps:
@@ -107,7 +107,7 @@ def surface_view() -> None:
         horizontal=True,
         key="opt_dirs",
     )
-    surface = optim_lab.surface(cfg, data, method)
+    surface = optimizer_runs.surface(cfg, data, method)
     layout.chart(layout.figure(surface_figure, (cfg, method), surface), key="opt_surface")
     if surface.center_name != cfg.optimizer:
         centre = "the initial weights" if surface.center_name == "start" else surface.center_name

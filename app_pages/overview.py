@@ -4,8 +4,8 @@ import math
 
 import streamlit as st
 
-from engine.grid import animation_steps, max_frames, predictions_on_grid
-from ui import experiment, layout
+from engine.analysis.grid import animation_steps, max_frames, predictions_on_grid
+from ui import layout, runs
 from viz.overview import boundary_figure, loss_figure, network_diagram
 
 RESOLUTION = 40  # grid points per axis of the boundary plot
@@ -112,8 +112,8 @@ def _metric_tiles(run) -> None:
         )
 
 
-cfg = experiment.config()
-run = experiment.run()
+cfg = runs.config()
+run = runs.run()
 
 layout.header(
     "Overview",

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from engine.activations import ACTIVATIONS
-from engine.experiments import MEASURES, VARIANT_LABELS, per_layer_factor
-from ui import experiment, lab, layout
-from ui.lab import sci
+from engine.analysis.experiments import MEASURES, VARIANT_LABELS, per_layer_factor
+from engine.core.activations import ACTIVATIONS
+from ui import layout, runs, vanishing_runs
+from ui.vanishing_runs import sci
 from viz.vanishing import depth_sweep_figure, loss_figure, profile_figure
 
 MEASURE_LABELS = {
@@ -24,10 +24,10 @@ layout.try_this(
     "**Activation** to tanh and **Init** to xavier_normal with **Units per layer** at 64."
 )
 
-cfg = experiment.config()
-data = experiment.uploaded_dataset()
-results = lab.comparison(cfg, data)
-sweep = lab.sweep(cfg, data)
+cfg = runs.config()
+data = runs.uploaded_dataset()
+results = vanishing_runs.comparison(cfg, data)
+sweep = vanishing_runs.sweep(cfg, data)
 plain = results["plain"]
 depth = cfg.depth
 act = ACTIVATIONS[cfg.activation]
@@ -102,7 +102,7 @@ st.markdown(
     f"**{sigmoid}**, so even with helpful weights ten sigmoid layers scale the error by at "
     f"most {sigmoid}¹⁰ = {sci(sigmoid**10)}. Your activation, {cfg.activation}, has a slope "
     f"of at most {act.max_slope}; in the plain network at step 0 its mean |f'(z)| per layer "
-    f"is {lab.span(plain.slopes)}."
+    f"is {vanishing_runs.span(plain.slopes)}."
 )
 
 residual, layernorm, both = results["residual"], results["layernorm"], results["both"]
@@ -123,9 +123,9 @@ st.markdown(
 st.markdown(
     "**LayerNorm.** It divides each sample's z by its spread across the layer's units, then "
     "scales by γ. Forward, that keeps z near unit size whatever the weights, where tanh and "
-    f"sigmoid are steep: mean |f'(z)| {lab.span(layernorm.slopes)} with LayerNorm. Backward, "
-    "it multiplies the gradient by γ / std(z), which undoes the shrinking caused by small "
-    f"weights (but not a slope that is at most {sigmoid}). Ratio: "
+    f"sigmoid are steep: mean |f'(z)| {vanishing_runs.span(layernorm.slopes)} with LayerNorm. "
+    "Backward, it multiplies the gradient by γ / std(z), which undoes the shrinking caused by "
+    f"small weights (but not a slope that is at most {sigmoid}). Ratio: "
     f"**{sci(layernorm.ratio(measure))}** with LayerNorm, **{sci(both.ratio(measure))}** "
     "with both."
     + (

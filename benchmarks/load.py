@@ -54,14 +54,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import Config  # noqa: E402
-from engine.training import DEFAULT_BUDGET  # noqa: E402
+from engine.training.loop import DEFAULT_BUDGET  # noqa: E402
 
 MIB = 2**20
-# Cache limits as the app states them (ui/experiment.py, ui/optim_lab.py, ui/lab.py, ui/upload.py,
-# ui/layout.py).
-RUN_ENTRIES = 24  # ui.experiment.CACHE_ENTRIES: runs of up to DEFAULT_BUDGET of tensors each
-OPTIM_ENTRIES, OPTIM_RUNS, OPTIM_BUDGET = 16, 6, 4 * MIB  # ui.optim_lab: up to 6 runs x 4 MiB
-LAB_ENTRIES = 16  # ui.lab: comparisons and sweeps keep per-layer profiles only (< 1 MiB each)
+# Cache limits as the app states them (ui/runs.py, ui/optimizer_runs.py, ui/vanishing_runs.py,
+# ui/upload.py, ui/layout.py).
+RUN_ENTRIES = 24  # ui.runs.CACHE_ENTRIES: runs of up to DEFAULT_BUDGET of tensors each
+OPTIM_ENTRIES, OPTIM_RUNS, OPTIM_BUDGET = 16, 6, 4 * MIB  # ui.optimizer_runs: up to 6 runs x 4 MiB
+LAB_ENTRIES = (
+    16  # ui.vanishing_runs: comparisons and sweeps keep per-layer profiles only (< 1 MiB each)
+)
 UPLOAD_ENTRIES, UPLOAD_BYTES = 8, 1_000_000  # ui.upload: parsed tables of files up to 1 MB
 FIGURE_ENTRIES, FIGURE_BYTES = 256, 2 * MIB  # ui.layout: built figures, each under 2 MB of JSON
 CACHED_GOAL_S = 2.0

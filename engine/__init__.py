@@ -1,17 +1,17 @@
 """Backprop Lab's training engine: NumPy only, no Streamlit, no Plotly."""
 
-from engine.activations import ACTIVATIONS
-from engine.allocator import keep_freed_memory
-from engine.config import LR_GRID, SPEC, Config
-from engine.datasets import DATASETS, Dataset, TableError, dataset_from_table, make_dataset
-from engine.gradcheck import gradcheck
-from engine.initializers import INITS
-from engine.losses import LOSSES, OUTPUTS
-from engine.network import Network
-from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
-from engine.presets import EXAMPLES, worked_step
-from engine.records import LAYER_METRICS, Run, StepRecord
-from engine.training import train
+from engine.analysis.worked_examples import EXAMPLES, worked_step
+from engine.core.activations import ACTIVATIONS
+from engine.core.allocator import keep_freed_memory
+from engine.core.gradcheck import gradcheck
+from engine.core.initializers import INITS
+from engine.core.losses import LOSSES, OUTPUTS
+from engine.core.network import Network
+from engine.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from engine.training.config import LR_GRID, SPEC, Config
+from engine.training.datasets import DATASETS, Dataset, TableError, dataset_from_table, make_dataset
+from engine.training.loop import train
+from engine.training.records import LAYER_METRICS, Run, StepRecord
 
 __all__ = [
     "ACTIVATIONS",

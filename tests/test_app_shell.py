@@ -6,11 +6,11 @@ import pytest
 
 from engine import SPEC, Config
 from tests.apptest_utils import HOSTILE_PARAMS, page_text, run_page
-from ui import experiment
+from ui import runs
 
 
 def cfg_of(at) -> Config:
-    return at.session_state[experiment.CONFIG_KEY]
+    return at.session_state[runs.CONFIG_KEY]
 
 
 def _sidebar_values(at) -> dict:
@@ -69,23 +69,23 @@ def test_share_link_reproduces_the_config():
 
 def test_switching_pages_keeps_settings_and_does_not_retrain():
     at = run_page("", {"depth": "3", "width": "5"})
-    calls = experiment.TRAIN_CALLS["count"]
+    calls = runs.TRAIN_CALLS["count"]
     for page in ("app_pages/forward.py", "app_pages/error.py", "app_pages/overview.py"):
         at.switch_page(page).run()
         assert not at.exception
         assert at.sidebar.slider(key="depth").value == 3
         assert at.sidebar.slider(key="width").value == 5
-    assert experiment.TRAIN_CALLS["count"] == calls
+    assert runs.TRAIN_CALLS["count"] == calls
 
 
 def test_changing_a_control_changes_the_config_and_trains_once():
     at = run_page("")
-    before = experiment.TRAIN_CALLS["count"]
+    before = runs.TRAIN_CALLS["count"]
     at.sidebar.slider(key="width").set_value(6).run()
     assert cfg_of(at).width == 6
-    assert experiment.TRAIN_CALLS["count"] == before + 1
+    assert runs.TRAIN_CALLS["count"] == before + 1
     at.run()
-    assert experiment.TRAIN_CALLS["count"] == before + 1
+    assert runs.TRAIN_CALLS["count"] == before + 1
 
 
 def test_loss_choices_follow_the_task():

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.activations import ACTIVATIONS
-from engine.chain_rule import (
+from engine.analysis.chain_rule import (
     CHECK_TOL,
     chain_rule_terms,
     delta_norms,
@@ -17,6 +16,7 @@ from engine.chain_rule import (
     layer_input,
     output_grads,
 )
+from engine.core.activations import ACTIVATIONS
 
 SMALL = {"steps": "12", "width": "5", "samples": "120"}
 CONFIGS = {

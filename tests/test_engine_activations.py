@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine import ACTIVATIONS, LOSSES
-from engine.losses import (
+from engine.core.losses import (
     VALID_OUTPUTS,
     apply_output,
     check_pair,

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import SPEC, Config
-from engine.config import (
+from engine.training.config import (
     MAX_PARAMS,
     MAX_WORK,
     UPLOAD_DATASETS,

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from engine import DATASETS, TableError, dataset_from_table, make_dataset
-from engine.datasets import MAX_SAMPLES, MAX_UPLOAD_BYTES, MIN_SAMPLES, numeric_columns, read_table
+from engine.training.datasets import (
+    MAX_SAMPLES,
+    MAX_UPLOAD_BYTES,
+    MIN_SAMPLES,
+    numeric_columns,
+    read_table,
+)
 
 TASKS = {
     "circle": "binary",

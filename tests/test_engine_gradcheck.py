@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import ACTIVATIONS, Network, gradcheck
-from engine.gradcheck import numerical_grad, relative_error
+from engine.core.gradcheck import numerical_grad, relative_error
 
 TOL = 1e-6
 # Step of the central difference: its truncation error is O(EPS^2) and its rounding error

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import OPTIMIZERS, Optimizer, make_optimizer
-from engine.params import FlatDict
+from engine.core.params import FlatDict
 
 P0 = [1.0, -2.0, 0.5, 0.0, 0.3]
 # Gradients of three steps, fixed so each step's arithmetic can be followed by hand.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.training import DEFAULT_BUDGET, MAX_RECORDS
+from engine.training.loop import DEFAULT_BUDGET, MAX_RECORDS
 
 LARGEST = {
     "depth": "64",

@@ -12,9 +12,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from engine import Config, experiments, train
-from engine.activations import ACTIVATIONS
-from engine.experiments import (
+from engine import Config, train
+from engine.analysis import experiments
+from engine.analysis.experiments import (
     MEASURES,
     PERCENTILES,
     SWEEP_DEPTHS,
@@ -33,6 +33,7 @@ from engine.experiments import (
     sweep_width,
     variant_configs,
 )
+from engine.core.activations import ACTIVATIONS
 
 
 def wide(**changes) -> Config:

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine import SPEC, Config, train
-from engine.config import format_value, parameter_count
-from engine.optimizers import OPTIMIZERS
+from engine.core.optimizers import OPTIMIZERS
+from engine.training.config import format_value, parameter_count
 from tests.apptest_utils import assert_ok, page_text, run_page
-from ui import experiment
+from ui import runs
 
 # -- Config.from_params with hypothesis ----------------------------------------------------
 
@@ -199,7 +199,7 @@ def _app_cases() -> list:
 def test_random_links_open_every_page_without_error(page, params):
     at = run_page(page, params)
     assert_ok(at)
-    assert at.session_state[experiment.CONFIG_KEY] == _config_of(params)
+    assert at.session_state[runs.CONFIG_KEY] == _config_of(params)
 
 
 @pytest.mark.parametrize("loss", ["mse", "cosine"])
@@ -210,7 +210,7 @@ def test_a_multiclass_link_keeps_its_sigmoid_output(loss):
     assert Config.from_params(params) == (Config.from_params(params)[0], [])
     at = run_page("app_pages/overview.py", params)
     assert not at.exception
-    assert at.session_state[experiment.CONFIG_KEY].output == "sigmoid"
+    assert at.session_state[runs.CONFIG_KEY].output == "sigmoid"
 
 
 # -- a learning rate that diverges, on every optimizer ---------------------------------------
@@ -233,7 +233,7 @@ def test_a_huge_learning_rate_diverges_cleanly_on_every_optimizer(optimizer):
         assert k in run.records  # the step where it broke is there to look at
     at = run_page("app_pages/overview.py", params)
     assert_ok(at)
-    assert at.session_state[experiment.CONFIG_KEY] == cfg
+    assert at.session_state[runs.CONFIG_KEY] == cfg
     banner = "\n".join(e.value for e in at.error)
     if run.diverged_at is None:
         assert "diverged" not in banner

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine import Config, train
-from engine.landscape import (
+from engine.analysis.landscape import (
     GRID,
     SURFACE_WORK,
     comparison_frame,

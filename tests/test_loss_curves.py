@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.loss_curves import (
+from engine.analysis.loss_curves import (
     CURVE_OUTPUTS,
     loss_curve,
     loss_curves,
     per_sample_loss,
     z_grid,
 )
-from engine.losses import loss_value
+from engine.core.losses import loss_value
 
 Z = z_grid(-8.0, 8.0, 161)
 

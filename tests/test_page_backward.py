@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.chain_rule import chain_rule_terms
+from engine.analysis.chain_rule import chain_rule_terms
 from tests.apptest_utils import (
     assert_ok,
     decode,

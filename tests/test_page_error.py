@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.loss_curves import per_sample_loss
+from engine.analysis.loss_curves import per_sample_loss
 from tests.apptest_utils import (
     assert_ok,
     decode,

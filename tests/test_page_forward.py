@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import Config, train
-from engine.activations import ACTIVATIONS
+from engine.core.activations import ACTIVATIONS
 from tests.apptest_utils import (
     APP,
     OTHER_CONFIGS,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.experiments import percentile_bands
+from engine.analysis.experiments import percentile_bands
 from tests.apptest_utils import (
     OTHER_CONFIGS,
     assert_ok,

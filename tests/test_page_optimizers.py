@@ -7,16 +7,16 @@ import pytest
 
 from engine import Config
 from tests.apptest_utils import assert_ok, decode, page_text, plotly_specs, run_page
-from ui import optim_lab
+from ui import optimizer_runs
 
 PAGE = "app_pages/optimizers.py"
 CHARTS = 4  # loss curves, update ratios, surface, optimizer state
 
 
 def _clear() -> None:
-    optim_lab.train_all.clear()
-    optim_lab.surface.clear()
-    optim_lab.CALLS.update(train=0, surface=0)
+    optimizer_runs.train_all.clear()
+    optimizer_runs.surface.clear()
+    optimizer_runs.CALLS.update(train=0, surface=0)
 
 
 def _titles(at) -> list[str]:
@@ -31,14 +31,14 @@ def test_defaults_draw_every_chart_from_the_engine_and_cache_the_comparison():
     _clear()
     at = run_page(PAGE)
     assert_ok(at, charts=CHARTS)
-    assert optim_lab.CALLS == {"train": 1, "surface": 1}
+    assert optimizer_runs.CALLS == {"train": 1, "surface": 1}
     spec = _surface_spec(at)
     names = {t.get("name") for t in spec["data"]}
     assert {"SGD", "momentum", "RMSProp", "Adam", "AdamW", "start (all)"} <= names
     # The contour is the engine's surface (cached: asking again does not recompute).
-    surface = optim_lab.surface(Config(), None, "pca")
+    surface = optimizer_runs.surface(Config(), None, "pca")
     np.testing.assert_allclose(decode(spec["data"][0]["z"]), np.log10(surface.loss))
-    assert optim_lab.CALLS == {"train": 1, "surface": 1}
+    assert optimizer_runs.CALLS == {"train": 1, "surface": 1}
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["SGD", "momentum", "RMSProp", "Adam", "AdamW"]
     assert "not reached" in set(table["steps to reach target"])  # SGD crawls at lr 0.03
@@ -46,7 +46,7 @@ def test_defaults_draw_every_chart_from_the_engine_and_cache_the_comparison():
     assert "Try this" in text and "**Learning rate**" in text and "saddle" in text
     at.run()
     assert_ok(at, charts=CHARTS)
-    assert optim_lab.CALLS == {"train": 1, "surface": 1}
+    assert optimizer_runs.CALLS == {"train": 1, "surface": 1}
 
 
 def test_page_widgets_change_the_views():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.grid import predictions_on_grid
+from engine.analysis.grid import predictions_on_grid
 from tests.apptest_utils import (
     OTHER_CONFIGS,
     assert_ok,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.config import Field
+from engine.training.config import Field
 from ui import page_params
 from ui.page_params import clean_page_params
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Config
-from engine.experiments import VARIANT_LABELS, VARIANTS, compare_variants, depth_sweep
+from engine.analysis.experiments import VARIANT_LABELS, VARIANTS, compare_variants, depth_sweep
 from tests.apptest_utils import (
     OTHER_CONFIGS,
     assert_ok,
@@ -16,17 +16,17 @@ from tests.apptest_utils import (
     run_hostile_link,
     run_page,
 )
-from ui import lab
-from ui.lab import sci
+from ui import vanishing_runs
+from ui.vanishing_runs import sci
 
 PAGE = "app_pages/vanishing.py"
 
 
 @pytest.fixture(scope="module")
 def default_page():
-    lab.comparison.clear()
-    lab.sweep.clear()
-    before = dict(lab.CALLS)
+    vanishing_runs.comparison.clear()
+    vanishing_runs.sweep.clear()
+    before = dict(vanishing_runs.CALLS)
     at = run_page(PAGE)
     at.calls_before = before
     return at
@@ -72,22 +72,22 @@ def test_charts_and_text_show_the_engines_numbers(default_page):
 def test_comparison_is_computed_once_per_config(default_page):
     at = default_page
     before = at.calls_before
-    assert lab.CALLS["comparison"] == before["comparison"] + 1
-    assert lab.CALLS["sweep"] == before["sweep"] + 1
+    assert vanishing_runs.CALLS["comparison"] == before["comparison"] + 1
+    assert vanishing_runs.CALLS["sweep"] == before["sweep"] + 1
     at.run()
     at.radio(key="vanishing_measure").set_value("dW").run()
     assert_ok(at, charts=3)
-    assert lab.CALLS["comparison"] == before["comparison"] + 1
-    assert lab.CALLS["sweep"] == before["sweep"] + 1
+    assert vanishing_runs.CALLS["comparison"] == before["comparison"] + 1
+    assert vanishing_runs.CALLS["sweep"] == before["sweep"] + 1
     results = compare_variants(Config())
     profiles = plotly_specs(at)[0]
     assert profiles["layout"]["title"]["text"].endswith("||dL/dW||")
     np.testing.assert_allclose(decode(_traces(profiles)[0]["y"]), results["plain"].start["dW"])
     at.sidebar.slider(key="depth").set_value(3).run()
     assert_ok(at, charts=3)
-    assert lab.CALLS["comparison"] == before["comparison"] + 2
+    assert vanishing_runs.CALLS["comparison"] == before["comparison"] + 2
     at.sidebar.slider(key="depth").set_value(2).run()
-    assert lab.CALLS["comparison"] == before["comparison"] + 2
+    assert vanishing_runs.CALLS["comparison"] == before["comparison"] + 2
 
 
 @pytest.mark.parametrize("params", OTHER_CONFIGS)

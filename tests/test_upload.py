@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.datasets import MAX_UPLOAD_BYTES
+from engine.training.datasets import MAX_UPLOAD_BYTES
 from tests.apptest_utils import run_page
-from ui import experiment
+from ui import runs
 
 
 def _csv(n: int = 60, seed: int = 0) -> bytes:
@@ -26,9 +26,9 @@ def _upload(at, content: bytes, name: str = "data.csv"):
 def test_good_file_becomes_the_data_set():
     at = _upload(run_page(""), _csv())
     assert not at.exception
-    cfg = at.session_state[experiment.CONFIG_KEY]
+    cfg = at.session_state[runs.CONFIG_KEY]
     assert cfg.dataset == "upload_binary"
-    data = at.session_state[experiment.UPLOAD_KEY]
+    data = at.session_state[runs.UPLOAD_KEY]
     assert len(data.X) == 60 and data.task == "binary"
     assert any("Using data\\.csv" in s.value for s in at.sidebar.success)
     assert at.sidebar.selectbox(key="dataset").disabled
@@ -50,12 +50,12 @@ BAD_FILES = {
 @pytest.mark.parametrize("kind", list(BAD_FILES))
 def test_bad_file_gets_a_message_and_the_previous_data_stays(kind):
     at = _upload(run_page(""), _csv())
-    before = at.session_state[experiment.UPLOAD_KEY]
+    before = at.session_state[runs.UPLOAD_KEY]
     at = _upload(at, BAD_FILES[kind], name="bad.csv")
     assert not at.exception
     assert at.sidebar.error, f"no message for {kind}"
     assert "Still using the previous data" in at.sidebar.error[0].value
-    assert at.session_state[experiment.UPLOAD_KEY] is before
+    assert at.session_state[runs.UPLOAD_KEY] is before
 
 
 def test_too_large_file_is_refused_on_the_server():
@@ -63,7 +63,7 @@ def test_too_large_file_is_refused_on_the_server():
     at = _upload(run_page(""), big, name="big.csv")
     assert not at.exception
     assert "limit" in at.sidebar.error[0].value
-    assert at.session_state[experiment.CONFIG_KEY].dataset == "circle"
+    assert at.session_state[runs.CONFIG_KEY].dataset == "circle"
 
 
 def test_regression_target_is_detected():
@@ -71,6 +71,6 @@ def test_regression_target_is_detected():
     X = rng.normal(size=(50, 2))
     df = pd.DataFrame({"u": X[:, 0], "v": X[:, 1], "t": X[:, 0] * 0.3 + 0.1})
     at = _upload(run_page(""), df.to_csv(index=False).encode())
-    cfg = at.session_state[experiment.CONFIG_KEY]
+    cfg = at.session_state[runs.CONFIG_KEY]
     assert cfg.dataset == "upload_regression"
     assert cfg.loss == "mse" and cfg.output == "identity"

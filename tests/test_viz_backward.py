@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.chain_rule import chain_rule_terms, delta_norms
+from engine.analysis.chain_rule import chain_rule_terms, delta_norms
 from tests.apptest_utils import decode
 from viz.backward import (
     LOG_DECADES,

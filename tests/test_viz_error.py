@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.loss_curves import loss_curve, loss_curves, per_sample_loss, z_grid
+from engine.analysis.loss_curves import loss_curve, loss_curves, per_sample_loss, z_grid
 from viz.error import (
     accuracy_figure,
     curve_grid,

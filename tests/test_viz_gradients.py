@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import LAYER_METRICS, Config, train
-from engine.experiments import PERCENTILES, gradient_flow, percentile_bands
+from engine.analysis.experiments import PERCENTILES, gradient_flow, percentile_bands
 from viz.gradients import (
     MAX_COLUMNS,
     MAX_POINTS,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine import Config, train
-from engine.landscape import comparison_frame, median_update_ratio, surface_for
+from engine.analysis.landscape import comparison_frame, median_update_ratio, surface_for
 from viz.optimizers import (
     LABELS,
     UPDATE_GUIDE,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
-from engine.grid import animation_steps, grid_for, max_frames, predictions_on_grid
+from engine.analysis.grid import animation_steps, grid_for, max_frames, predictions_on_grid
 from viz.network_graph import fits_graph
 from viz.overview import boundary_figure, loss_figure, network_diagram
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Config
-from engine.experiments import VARIANT_LABELS, VARIANTS, compare_variants, depth_sweep
+from engine.analysis.experiments import VARIANT_LABELS, VARIANTS, compare_variants, depth_sweep
 from viz.vanishing import depth_sweep_figure, loss_figure, profile_figure
 
 CONFIG = Config(depth=6, width=8, activation="sigmoid", init="normal", steps=30)

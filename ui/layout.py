@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run
-from ui.experiment import CACHE_TTL, data_key
+from ui.runs import CACHE_TTL, data_key
 from ui.text import plain
 
 STEP_KEY = "step"

@@ -7,8 +7,11 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from engine import Config
-from engine.activations import ACTIVATIONS
-from engine.config import (
+from engine.core.activations import ACTIVATIONS
+from engine.core.initializers import INIT_LABELS, INITS
+from engine.core.losses import VALID_OUTPUTS
+from engine.core.optimizers import OPTIMIZERS
+from engine.training.config import (
     BATCH_GRID,
     DROPOUT_GRID,
     INIT_STD_GRID,
@@ -21,14 +24,11 @@ from engine.config import (
     TASK_OUTPUTS,
     WEIGHT_DECAY_GRID,
 )
-from engine.datasets import DATASET_LABELS, DATASETS, task_of
-from engine.initializers import INIT_LABELS, INITS
-from engine.losses import VALID_OUTPUTS
-from engine.optimizers import OPTIMIZERS
+from engine.training.datasets import DATASET_LABELS, DATASETS, task_of
 from ui import upload
-from ui.experiment import CONFIG_KEY, UPLOAD_KEY
 from ui.layout import RAW_STEP_KEY, STEP_KEY
 from ui.page_params import PAGE_PARAMS, clean_page_params
+from ui.runs import CONFIG_KEY, UPLOAD_KEY
 from ui.text import plain
 
 CLEANED_KEY = "_url_cleaned"

@@ -7,8 +7,13 @@ import hashlib
 import streamlit as st
 
 from engine import Dataset, TableError
-from engine.datasets import MAX_UPLOAD_BYTES, dataset_from_table, numeric_columns, read_table
-from ui.experiment import UPLOAD_KEY
+from engine.training.datasets import (
+    MAX_UPLOAD_BYTES,
+    dataset_from_table,
+    numeric_columns,
+    read_table,
+)
+from ui.runs import UPLOAD_KEY
 from ui.text import plain
 
 FILE_KEY = "upload_file"

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine import StepRecord
-from engine.chain_rule import OPTIMIZER_LABELS, ChainTerms
+from engine.analysis.chain_rule import OPTIMIZER_LABELS, ChainTerms
 from viz.style import DIVERGING, NEUTRAL, POSITIVE, animation_controls, base_layout
 
 MAX_LAYERS = 12  # layers drawn in the flow figure; deeper networks show an even selection

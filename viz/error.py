@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine import Run, StepRecord
-from engine.loss_curves import loss_curve, loss_curves, per_sample_loss, z_grid
+from engine.analysis.loss_curves import loss_curve, loss_curves, per_sample_loss, z_grid
 from viz.curves import loss_traces, with_gaps
 from viz.style import ACCENT, CLASS_COLORS, NEGATIVE, NEUTRAL, SERIES, base_layout, mark_steps
 

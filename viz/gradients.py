@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine import Run
-from engine.experiments import PERCENTILES
+from engine.analysis.experiments import PERCENTILES
 from viz.style import MAGNITUDE, NEUTRAL, POSITIVE, base_layout, layer_colors, mark_steps
 
 MAX_COLUMNS = 300  # steps drawn in the heatmap

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine import Run
-from engine.landscape import Surface, median_update_ratio, weight_history
+from engine.analysis.landscape import Surface, median_update_ratio, weight_history
 from viz.curves import with_gaps
 from viz.style import NEUTRAL, SERIES, base_layout
 

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine import Run
-from engine.grid import grid_for
+from engine.analysis.grid import grid_for
 from viz.curves import loss_traces, with_gaps
 from viz.network_graph import blocks_figure, fits_graph, network_figure
 from viz.style import ACCENT, CLASS_COLORS, DIVERGING, NEUTRAL, animation_controls, base_layout

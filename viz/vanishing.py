@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.experiments import MEASURES, VARIANT_LABELS, DepthSweep, VariantResult
+from engine.analysis.experiments import MEASURES, VARIANT_LABELS, DepthSweep, VariantResult
 from viz.gradients import layer_ticks, log_axis, positive
 from viz.style import ACCENT, SERIES, base_layout
 

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from engine import EXAMPLES
-from engine.presets import WorkedStep
+from engine.analysis.worked_examples import WorkedStep
 from viz.style import FONT, NEGATIVE, POSITIVE, base_layout
 
 # How many decimals the hand calculation shows: Mazur's article prints 9.

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from engine import Config, Dataset
-from engine.experiments import (
+from engine.analysis.experiments import (
     VARIANT_LABELS,
     VARIANTS,
     DepthSweep,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.losses import loss_and_dlogits
-from engine.network import Network
+from engine.core.losses import loss_and_dlogits
+from engine.core.network import Network
 
 
 def _loss(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, masks: list) -> float:

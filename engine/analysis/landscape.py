@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.config import SPEC, Config
-from engine.losses import apply_output, loss_and_dlogits
-from engine.network import LN_EPS, Network
-from engine.params import FlatDict
-from engine.records import Run
+from engine.core.losses import apply_output, loss_and_dlogits
+from engine.core.network import LN_EPS, Network
+from engine.core.params import FlatDict
+from engine.training.config import SPEC, Config
+from engine.training.records import Run
 
 GRID = 31  # grid points per axis of the surface
 MAX_POINTS = 256  # training samples the surface's loss is computed on

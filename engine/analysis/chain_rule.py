@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.activations import ACTIVATIONS
-from engine.gradcheck import relative_error
-from engine.losses import loss_value
-from engine.network import LN_EPS
-from engine.records import Run, StepRecord
+from engine.core.activations import ACTIVATIONS
+from engine.core.gradcheck import relative_error
+from engine.core.losses import loss_value
+from engine.core.network import LN_EPS
+from engine.training.records import Run, StepRecord
 
 OPTIMIZER_LABELS = {
     "sgd": "SGD",

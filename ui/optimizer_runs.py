@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import Config, Dataset, Run, train
-from engine.landscape import Surface, comparison_steps, surface_for
+from engine.analysis.landscape import Surface, comparison_steps, surface_for
 
 # The optimizers compared; the sidebar's optimizer joins them when it is not one of these.
 COMPARED = ("sgd", "momentum", "rmsprop", "adam", "adamw")

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.network import Network, Trace
-from engine.optimizers import make_optimizer
-from engine.params import FlatDict
+from engine.core.network import Network, Trace
+from engine.core.optimizers import make_optimizer
+from engine.core.params import FlatDict
 
 
 @dataclass

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.activations import ACTIVATIONS
-from engine.initializers import INITS, init_weights
-from engine.losses import (
+from engine.core.activations import ACTIVATIONS
+from engine.core.initializers import INITS, init_weights
+from engine.core.losses import (
     OUTPUTS,
     apply_output,
     check_pair,
     loss_and_dlogits,
     one_hot_targets,
 )
-from engine.params import FlatDict
+from engine.core.params import FlatDict
 
 LN_EPS = 1e-5
 MAX_DEPTH = 64

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.activations import sigmoid
+from engine.core.activations import sigmoid
 
 OUTPUTS = ("identity", "sigmoid", "softmax")
 LOSSES = ("mse", "bce", "cross_entropy", "cosine")

@@ -6,11 +6,11 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS, task_of
-from engine.initializers import INITS
-from engine.losses import VALID_OUTPUTS
-from engine.optimizers import OPTIMIZERS
+from engine.core.activations import ACTIVATIONS
+from engine.core.initializers import INITS
+from engine.core.losses import VALID_OUTPUTS
+from engine.core.optimizers import OPTIMIZERS
+from engine.training.datasets import DATASETS, task_of
 
 # Learning rates offered on a log scale (a select slider in the app).
 LR_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from engine.params import FlatDict
+from engine.core.params import FlatDict
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
 

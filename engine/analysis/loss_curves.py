@@ -1,6 +1,6 @@
 """Per-sample losses and the loss of one output unit as a curve over its pre-activation.
 
-Everything goes through engine.losses, so the curves are the engine's own definitions.
+Everything goes through engine.core.losses, so the curves are the engine's own definitions.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.losses import apply_output, check_pair, loss_and_dlogits
+from engine.core.losses import apply_output, check_pair, loss_and_dlogits
 
 # The losses drawn side by side, each with the output function it follows in the curve.
 # Cosine needs two output units: with one unit, cos(y_hat, y) is only the sign of y_hat * y.

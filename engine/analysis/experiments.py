@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.activations import ACTIVATIONS
-from engine.config import MAX_WORK, Config, parameter_count
-from engine.datasets import Dataset
-from engine.network import Trace
-from engine.records import Run, StepRecord
-from engine.training import RECORD_ROWS, Progress, build_network, dataset_for, train
+from engine.core.activations import ACTIVATIONS
+from engine.core.network import Trace
+from engine.training.config import MAX_WORK, Config, parameter_count
+from engine.training.datasets import Dataset
+from engine.training.loop import RECORD_ROWS, Progress, build_network, dataset_for, train
+from engine.training.records import Run, StepRecord
 
 # The same network four ways: (residual, layer_norm).
 VARIANTS: dict[str, tuple[bool, bool]] = {
@@ -66,7 +66,7 @@ def comparison_steps(config: Config) -> int:
 
 
 def first_batch(config: Config, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """The inputs and targets of training step 0 (the same draw as engine.training.train)."""
+    """The inputs and targets of training step 0 (the same draw as engine.training.loop.train)."""
     n = len(data.X_train)
     idx = np.random.default_rng(config.seed + 1).permutation(n)[: min(config.batch_size, n)]
     return data.X_train[idx], data.y_train[idx]

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.config import Config
-from engine.datasets import Dataset
-from engine.network import Network
-from engine.params import FlatDict
+from engine.core.network import Network
+from engine.core.params import FlatDict
+from engine.training.config import Config
+from engine.training.datasets import Dataset
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine.config import Config
-from engine.datasets import Dataset, make_dataset
-from engine.network import Network, Trace
-from engine.optimizers import make_optimizer
-from engine.params import FlatDict
-from engine.records import LAYER_METRICS, LayerRecord, Run, StepRecord
+from engine.core.network import Network, Trace
+from engine.core.optimizers import make_optimizer
+from engine.core.params import FlatDict
+from engine.training.config import Config
+from engine.training.datasets import Dataset, make_dataset
+from engine.training.records import LAYER_METRICS, LayerRecord, Run, StepRecord
 
 DEFAULT_BUDGET = 32 * 2**20  # bytes of recorded tensors
 MAX_EVALS = 500  # full-data evaluations per run; more steps evaluate at a stride

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.datasets import Dataset
-from engine.records import Run
+from engine.training.datasets import Dataset
+from engine.training.records import Run
 
 MARGIN = 0.1  # share of the data's extent added on each side of the grid
 # Multiply-adds spent on boundary animations of one run: a frame costs

@@ -1,0 +1,1 @@
+"""Analysis built on the core: chain rule, experiments, loss surface, worked examples."""

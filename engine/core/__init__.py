@@ -1,0 +1,1 @@
+"""The engine's core: parameters, activations, losses, initialisers, the network, optimizers."""

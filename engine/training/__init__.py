@@ -1,0 +1,1 @@
+"""Training: the config of an experiment, data sets, the training loop and its records."""
