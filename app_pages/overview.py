@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from engine.analysis.grid import animation_steps, max_frames, predictions_on_grid
-from ui import layout, runs
+from ui import layout, lesson, runs
 from viz.overview import boundary_figure, loss_figure, network_diagram
 
 RESOLUTION = 40  # grid points per axis of the boundary plot
@@ -35,8 +35,8 @@ STEPS_OF_TRAINING = [
         "4 · Update",
         "The optimizer moves every weight a little against its gradient, W ← W − lr·dL/dW, "
         "and the next step starts.",
-        "app_pages/optimizers.py",
-        ":material/speed:",
+        "app_pages/update.py",
+        ":material/update:",
     ),
 ]
 
@@ -44,7 +44,7 @@ PAGE_NAMES = {
     "app_pages/forward.py": "Forward pass",
     "app_pages/error.py": "Error",
     "app_pages/backward.py": "Backward pass",
-    "app_pages/optimizers.py": "Optimizers",
+    "app_pages/update.py": "Update",
 }
 
 MORE_PAGES = [
@@ -159,8 +159,10 @@ with right:
 _metric_tiles(run)
 
 st.subheader("Go deeper", divider="gray")
-for col, (page, label, icon, note) in zip(st.columns(4), MORE_PAGES, strict=True):
+for col, (page, label, icon, note) in zip(st.columns(len(MORE_PAGES)), MORE_PAGES, strict=True):
     col.page_link(page, label=label, icon=icon)
     col.caption(note)
 
 layout.downloads(run, key="overview_dl")
+
+lesson.nav("app_pages/overview.py")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.core.optimizers import make_optimizer
+from engine.core.optimizers import Optimizer, make_optimizer
 from engine.training.records import Run
 
 # Where the state before the update comes from.
@@ -77,14 +77,21 @@ def has_update(run: Run, step: int) -> bool:
     return record is not None and record.update is not None and step != run.diverged_at
 
 
+def _kept_update(run: Run, step: int) -> np.ndarray:
+    """The flat update of recorded step `step`; a ValueError when the run kept none."""
+    update = run.records[step].update if has_update(run, step) else None
+    if update is None:
+        raise ValueError(f"step {step} kept no optimizer update")
+    return update
+
+
 def _scalar(flat: np.ndarray, start: int, index: int) -> float:
     return float(flat[start + index])
 
 
 def update_terms(run: Run, step: int, layer: str, i: int, j: int) -> UpdateTerms:
     """The update of weight W[i, j] of `layer` at recorded step `step`, term by term."""
-    if not has_update(run, step):
-        raise ValueError(f"step {step} kept no optimizer update")
+    flat_update = _kept_update(run, step)
     record = run.records[step]
     c = run.config
     opt = make_optimizer(c.optimizer, lr=c.lr, weight_decay=c.weight_decay or None)
@@ -123,7 +130,7 @@ def update_terms(run: Run, step: int, layer: str, i: int, j: int) -> UpdateTerms
         if opt.kind == "adamw" and opt.weight_decay:
             decay = lr * opt.weight_decay * w
             recomputed += decay
-    update = _scalar(record.update, start, index)
+    update = _scalar(flat_update, start, index)
     return UpdateTerms(
         step=step,
         t=t,
@@ -156,7 +163,15 @@ def update_terms(run: Run, step: int, layer: str, i: int, j: int) -> UpdateTerms
     )
 
 
-def _state_before(run, step, start, index, after, g, opt) -> tuple[dict[str, float], str]:
+def _state_before(
+    run: Run,
+    step: int,
+    start: int,
+    index: int,
+    after: dict[str, float],
+    g: float,
+    opt: Optimizer,
+) -> tuple[dict[str, float], str]:
     """The optimizer's state for this weight before the step, and where it comes from."""
     if not after:
         return {}, "none"
@@ -214,22 +229,27 @@ class StepEffect:
 
 def step_effect(run: Run, step: int) -> StepEffect:
     """What the update of recorded step `step` did to its own batch's loss, and its sizes."""
-    if not has_update(run, step):
-        raise ValueError(f"step {step} kept no optimizer update")
+    flat_update = _kept_update(run, step)
     record = run.records[step]
     rows = batch_rows(run, step)
     X = np.asarray(run.data.X_train[rows], dtype=record.params.flat.dtype)
     before_net = run.network(record.params)
     Y = before_net.targets(run.data.y_train[rows])
     after = record.params.copy()
-    after.flat -= record.update
+    after.flat -= flat_update
     with np.errstate(over="ignore", invalid="ignore"):
         loss_before = float(before_net.evaluate(X, Y, run.config.loss)[0])
         loss_after = float(run.network(after).evaluate(X, Y, run.config.loss)[0])
+    return StepEffect(step, loss_before, loss_after, update_ratios(run, step))
+
+
+def update_ratios(run: Run, step: int) -> dict[str, float]:
+    """||ΔW|| / ||W|| of every layer at recorded step `step` (inf for all-zero weights)."""
+    record = run.records[step]
+    updates = record.params.wrap(_kept_update(run, step))
     ratios = {}
-    for name in run.layer_names:
-        layer = record.layers[name]
+    for name, layer in record.layers.items():
         w_norm = float(np.linalg.norm(layer.W))
-        upd = layer.update_W
-        ratios[name] = float(np.linalg.norm(upd)) / w_norm if w_norm > 0 else math.inf
-    return StepEffect(step, loss_before, loss_after, ratios)
+        upd = float(np.linalg.norm(updates[f"{name}.W"]))
+        ratios[name] = upd / w_norm if w_norm > 0 else math.inf
+    return ratios
