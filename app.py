@@ -35,6 +35,7 @@ PAGES = {
             "app_pages/vanishing.py", title="Vanishing gradients", icon=":material/trending_down:"
         ),
         st.Page("app_pages/optimizers.py", title="Optimizers", icon=":material/speed:"),
+        st.Page("app_pages/local_minima.py", title="Local minima", icon=":material/landscape:"),
     ],
     "Reference": [
         st.Page("app_pages/glossary.py", title="Glossary", icon=":material/menu_book:"),

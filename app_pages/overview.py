@@ -72,6 +72,12 @@ MORE_PAGES = [
         ":material/speed:",
         "SGD, momentum, RMSProp and Adam on the same network and the same data.",
     ),
+    (
+        "app_pages/local_minima.py",
+        "Local minima",
+        ":material/landscape:",
+        "The same network from many seeds: do the runs end in the same place?",
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.analysis.seeds import SEED_COUNTS
 from engine.training.config import SPEC, Field, coerce_value
 from engine.training.loop import RECORD_ROWS
 from ui.lesson import I_KEY, J_KEY, LAYER_KEY, SAMPLE_KEY
@@ -26,6 +27,8 @@ PAGE_PARAMS: dict[str, Field] = {
     LAYER_KEY: Field(str, "h1", choices=_LAYERS, label="layer"),
     I_KEY: Field(int, 0, 0, _MAX_UNITS - 1, label="from unit i"),
     J_KEY: Field(int, 0, 0, _MAX_UNITS - 1, label="to unit j"),
+    # How many seeds the Local minima page trains.
+    "lm_runs": Field(int, SEED_COUNTS[0], choices=SEED_COUNTS, label="runs"),
 }
 
 
