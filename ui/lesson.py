@@ -63,9 +63,19 @@ def carry(key: str, valid: Callable[[Any], bool], fallback: Any) -> None:
     st.session_state[key] = current if valid(current) else fallback
 
 
-def keep(key: str, value: Any) -> None:
-    """Remember a shared choice for the next page that draws its widget."""
+def keep(key: str, value: Any, default: Any) -> None:
+    """Remember a shared choice for the next page that draws its widget, and put it in the URL.
+
+    The widgets are not bound to the URL: on a page change Streamlit drops a bound parameter
+    whose widget lived on the previous page, so a link's choice would vanish from the
+    address. Written here, it stays (and a default value stays out, like the sidebar's).
+    """
     st.session_state[_kept(key)] = value
+    if value == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != str(value):
+        st.query_params[key] = str(value)
 
 
 def link_params() -> dict[str, str]:

@@ -22,7 +22,8 @@ _LAYERS = tuple(f"h{i}" for i in range(1, int(SPEC["depth"].hi) + 1)) + ("out",)
 # depends on the run (a unit index, say) is bounded here by its largest possible value; the
 # page clamps it again to the run it shows.
 PAGE_PARAMS: dict[str, Field] = {
-    # The lesson's sample of the batch and its weight (Forward, Backward and Update pages).
+    # The lesson's sample of the batch and its weight (Forward, Error, Backward and Update
+    # pages): written to the URL by ui.lesson.keep rather than bound, see there.
     SAMPLE_KEY: Field(int, 0, 0, RECORD_ROWS - 1, label="sample"),
     LAYER_KEY: Field(str, "h1", choices=_LAYERS, label="layer"),
     I_KEY: Field(int, 0, 0, _MAX_UNITS - 1, label="from unit i"),

@@ -21,9 +21,9 @@ def pick_sample_slider(rows: int, label: str = "Sample of the batch") -> int:
     """The lesson's sample as a slider over the recorded rows of the batch."""
     lesson.carry(SAMPLE_KEY, _index_in(rows - 1), 0)
     # A batch of one sample has nothing to choose (and a slider needs min < max).
-    slider = st.slider(label, 0, rows - 1, key=SAMPLE_KEY, bind="query-params") if rows > 1 else 0
+    slider = st.slider(label, 0, rows - 1, key=SAMPLE_KEY) if rows > 1 else 0
     n = int(slider)
-    lesson.keep(SAMPLE_KEY, n)
+    lesson.keep(SAMPLE_KEY, n, 0)
     return n
 
 
@@ -32,21 +32,22 @@ def pick_weight(run: Run, record: StepRecord) -> tuple[str, int, int, int]:
     names = run.layer_names
     lesson.carry(LAYER_KEY, lambda v: v in names, names[0])
     cols = st.columns(4)
-    layer = cols[0].selectbox("Layer", names, key=LAYER_KEY, bind="query-params")
+    layer = cols[0].selectbox("Layer", names, key=LAYER_KEY)
     fan_in, fan_out = record.layers[layer].W.shape
     rows = record.x.shape[0]
     # A layer with fewer units (or a smaller batch) than the last choice: start again at 0.
     for key, top in ((I_KEY, fan_in - 1), (J_KEY, fan_out - 1), (SAMPLE_KEY, rows - 1)):
         lesson.carry(key, _index_in(top), 0)
     i = cols[1].number_input(
-        f"From unit i (0–{fan_in - 1})", 0, fan_in - 1, key=I_KEY, bind="query-params"
+        f"From unit i (0–{fan_in - 1})", 0, fan_in - 1, key=I_KEY
     )
     j = cols[2].number_input(
-        f"To unit j (0–{fan_out - 1})", 0, fan_out - 1, key=J_KEY, bind="query-params"
+        f"To unit j (0–{fan_out - 1})", 0, fan_out - 1, key=J_KEY
     )
     n = cols[3].number_input(
-        f"Sample n (0–{rows - 1})", 0, rows - 1, key=SAMPLE_KEY, bind="query-params"
+        f"Sample n (0–{rows - 1})", 0, rows - 1, key=SAMPLE_KEY
     )
-    for key, value in ((LAYER_KEY, layer), (I_KEY, int(i)), (J_KEY, int(j)), (SAMPLE_KEY, int(n))):
-        lesson.keep(key, value)
+    lesson.keep(LAYER_KEY, layer, names[0])
+    for key, value in ((I_KEY, int(i)), (J_KEY, int(j)), (SAMPLE_KEY, int(n))):
+        lesson.keep(key, value, 0)
     return str(layer), int(i), int(j), int(n)
