@@ -38,15 +38,9 @@ def pick_weight(run: Run, record: StepRecord) -> tuple[str, int, int, int]:
     # A layer with fewer units (or a smaller batch) than the last choice: start again at 0.
     for key, top in ((I_KEY, fan_in - 1), (J_KEY, fan_out - 1), (SAMPLE_KEY, rows - 1)):
         lesson.carry(key, _index_in(top), 0)
-    i = cols[1].number_input(
-        f"From unit i (0–{fan_in - 1})", 0, fan_in - 1, key=I_KEY
-    )
-    j = cols[2].number_input(
-        f"To unit j (0–{fan_out - 1})", 0, fan_out - 1, key=J_KEY
-    )
-    n = cols[3].number_input(
-        f"Sample n (0–{rows - 1})", 0, rows - 1, key=SAMPLE_KEY
-    )
+    i = cols[1].number_input(f"From unit i (0–{fan_in - 1})", 0, fan_in - 1, key=I_KEY)
+    j = cols[2].number_input(f"To unit j (0–{fan_out - 1})", 0, fan_out - 1, key=J_KEY)
+    n = cols[3].number_input(f"Sample n (0–{rows - 1})", 0, rows - 1, key=SAMPLE_KEY)
     lesson.keep(LAYER_KEY, layer, names[0])
     for key, value in ((I_KEY, int(i)), (J_KEY, int(j)), (SAMPLE_KEY, int(n))):
         lesson.keep(key, value, 0)
