@@ -35,9 +35,10 @@ def weight_view(run: Run, record: StepRecord) -> None:
     ratio = update_ratios(run, record.step)[layer]
     following = run.records.get(record.step + 1)
     if following is not None:
+        recorded = float(following.params[f"{layer}.W"][i, j])
         st.success(
             f"Check: the weight the engine recorded at step {following.step} is "
-            f"{following.params[f'{layer}.W'][i, j]!r}, the same number as w after.",
+            f"{recorded!r}, the same number as w after.",
             icon=":material/check:",
         )
     st.markdown(f"**How big was the step for the whole layer?** {ratio_sentence(layer, ratio)}")

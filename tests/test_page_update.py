@@ -42,7 +42,7 @@ def _assert_numbers(at, cfg: Config, step: int, layer: str, i: int, j: int) -> N
     assert ratio_sentence(layer, update_ratios(run, step)[layer]) in text
     following = run.records.get(step + 1)
     if following is not None:
-        assert repr(following.params[f"{layer}.W"][i, j]) in text
+        assert f"is {float(following.params[f'{layer}.W'][i, j])!r}, the same number" in text
 
 
 def test_defaults_show_the_last_steps_update():

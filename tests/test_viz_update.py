@@ -73,3 +73,11 @@ def test_update_lines_end_at_w_after_and_name_the_rule():
     assert "Nesterov" in " ".join(text for text, _ in lines)
     assert lines[-1][1].endswith(f"= {tex_num(t.w_after, 6)}")
     assert lines[0][1] == f"w = {tex_num(t.w_before, 6)}"
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"])
+def test_negative_factors_are_parenthesised(optimizer):
+    run = train(Config(optimizer=optimizer, weight_decay=0.01, steps=6, samples=60))
+    for layer, i, j in (("h1", 0, 0), ("h1", 1, 3), ("h2", 2, 5), ("out", 4, 0)):
+        for _, tex in update_lines(update_terms(run, 4, layer, i, j)):
+            assert r"\cdot -" not in tex and "- -" not in tex and "+ -" not in tex, tex

@@ -18,13 +18,19 @@ def _n(value: float) -> str:
     return tex_num(value, 6)
 
 
+def _p(value: float) -> str:
+    """A number as a factor: in parentheses when negative, so signs never stack."""
+    text = _n(value)
+    return f"({text})" if value < 0 else text
+
+
 def _gradient_line(t: UpdateTerms) -> list[Line]:
     grad = rf"\frac{{\partial L}}{{\partial w}} = {_n(t.grad)}"
     if t.kind != "adamw" and t.weight_decay:
         return [
             (
                 f"Weight decay {t.weight_decay:g} (L2) adds weight_decay · w to the gradient:",
-                rf"g = {grad} + {t.weight_decay:g} \cdot {_n(t.w_before)} = {_n(t.g)}",
+                rf"g = {grad} + {t.weight_decay:g} \cdot {_p(t.w_before)} = {_n(t.g)}",
             )
         ]
     return [("The gradient of this step, as the Backward pass shows it:", rf"g = {grad}")]
@@ -35,7 +41,7 @@ def _sgd_lines(t: UpdateTerms) -> list[Line]:
         return [
             (
                 "Plain SGD steps against the gradient, scaled by the learning rate:",
-                rf"\Delta w = \text{{lr}} \cdot g = {t.lr:g} \cdot {_n(t.g)} = {_n(t.update)}",
+                rf"\Delta w = \text{{lr}} \cdot g = {t.lr:g} \cdot {_p(t.g)} = {_n(t.update)}",
             )
         ]
     mu = f"{t.momentum:g}"
@@ -49,8 +55,8 @@ def _sgd_lines(t: UpdateTerms) -> list[Line]:
             "and adds the new gradient:",
             rf"v_{{{t.t}}} = g = {_n(v1)}"
             if first
-            else rf"v_{{{t.t}}} = {mu} \cdot v_{{{t.t - 1}}} + g = {mu} \cdot {_n(v0)} + "
-            rf"{_n(t.g)} = {_n(v1)}",
+            else rf"v_{{{t.t}}} = {mu} \cdot v_{{{t.t - 1}}} + g = {mu} \cdot {_p(v0)} + "
+            rf"{_p(t.g)} = {_n(v1)}",
         )
     ]
     if t.nesterov:
@@ -59,14 +65,14 @@ def _sgd_lines(t: UpdateTerms) -> list[Line]:
                 "Nesterov looks ahead: it steps along the gradient plus the momentum of the "
                 "new velocity.",
                 rf"\Delta w = \text{{lr}} \cdot (g + {mu} \cdot v_{{{t.t}}}) = {t.lr:g} \cdot "
-                rf"({_n(t.g)} + {mu} \cdot {_n(v1)}) = {_n(t.update)}",
+                rf"({_n(t.g)} + {mu} \cdot {_p(v1)}) = {_n(t.update)}",
             )
         )
     else:
         lines.append(
             (
                 "The step follows the velocity, not the gradient alone:",
-                rf"\Delta w = \text{{lr}} \cdot v_{{{t.t}}} = {t.lr:g} \cdot {_n(v1)} = "
+                rf"\Delta w = \text{{lr}} \cdot v_{{{t.t}}} = {t.lr:g} \cdot {_p(v1)} = "
                 rf"{_n(t.update)}",
             )
         )
@@ -81,7 +87,7 @@ def _rmsprop_lines(t: UpdateTerms) -> list[Line]:
             f"RMSProp keeps a running average of g² ({STATE_SOURCES[t.state_source]} for the "
             "last value):",
             rf"s_{{{t.t}}} = {a} \cdot s_{{{t.t - 1}}} + (1 - {a})\, g^2 = {a} \cdot {_n(s0)} + "
-            rf"{1 - t.alpha:.2g} \cdot {_n(t.g)}^2 = {_n(s1)}",
+            rf"{1 - t.alpha:.2g} \cdot {_p(t.g)}^2 = {_n(s1)}",
         ),
         (
             "and divides the gradient by its square root, so every weight moves by a "
@@ -102,13 +108,13 @@ def _adam_lines(t: UpdateTerms) -> list[Line]:
         (
             f"Adam keeps two running averages ({STATE_SOURCES[t.state_source]} for the last "
             "values): m of the gradient (its direction) and v of its square (its size).",
-            rf"m_{{{t.t}}} = {b1}\, m_{{{t.t - 1}}} + (1 - {b1})\, g = {b1} \cdot {_n(m0)} + "
-            rf"{1 - t.beta1:.2g} \cdot {_n(t.g)} = {_n(m1)}",
+            rf"m_{{{t.t}}} = {b1}\, m_{{{t.t - 1}}} + (1 - {b1})\, g = {b1} \cdot {_p(m0)} + "
+            rf"{1 - t.beta1:.2g} \cdot {_p(t.g)} = {_n(m1)}",
         ),
         (
             "",
             rf"v_{{{t.t}}} = {b2}\, v_{{{t.t - 1}}} + (1 - {b2})\, g^2 = {b2} \cdot {_n(v0)} + "
-            rf"{1 - t.beta2:.2g} \cdot {_n(t.g)}^2 = {_n(v1)}",
+            rf"{1 - t.beta2:.2g} \cdot {_p(t.g)}^2 = {_n(v1)}",
         ),
         (
             f"Both start at 0, so early on they are too small: dividing by 1 − β^t "
@@ -129,7 +135,7 @@ def _adam_lines(t: UpdateTerms) -> list[Line]:
                 f"AdamW also shrinks the weight directly by lr · weight_decay · w (decoupled "
                 f"weight decay {t.weight_decay:g}), outside the averages:",
                 rf"\Delta w = {_n(step)} + {t.lr:g} \cdot {t.weight_decay:g} \cdot "
-                rf"{_n(t.w_before)} = {_n(t.update)}",
+                rf"{_p(t.w_before)} = {_n(t.update)}",
             )
         )
     else:
@@ -155,7 +161,7 @@ def update_lines(t: UpdateTerms) -> list[Line]:
     lines.append(
         (
             "The optimizer subtracts Δw:",
-            rf"w^{{+}} = w - \Delta w = {_n(t.w_before)} - {_n(t.update)} = {_n(t.w_after)}",
+            rf"w^{{+}} = w - \Delta w = {_n(t.w_before)} - {_p(t.update)} = {_n(t.w_after)}",
         )
     )
     return lines
