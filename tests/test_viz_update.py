@@ -71,7 +71,9 @@ def test_update_lines_end_at_w_after_and_name_the_rule():
     t = update_terms(run, 3, "h1", 1, 0)
     lines = update_lines(t)
     assert "Nesterov" in " ".join(text for text, _ in lines)
-    assert lines[-1][1].endswith(f"= {tex_num(t.w_after, 6)}")
+    last = lines[-1][1]
+    assert last.startswith("\\begin{aligned} w^{+} &= w - \\Delta w \\\\ &= ")
+    assert last.endswith(f"\\\\ &= {tex_num(t.w_after, 6)} \\end{{aligned}}")
     assert lines[0][1] == f"w = {tex_num(t.w_before, 6)}"
 
 
@@ -81,3 +83,4 @@ def test_negative_factors_are_parenthesised(optimizer):
     for layer, i, j in (("h1", 0, 0), ("h1", 1, 3), ("h2", 2, 5), ("out", 4, 0)):
         for _, tex in update_lines(update_terms(run, 4, layer, i, j)):
             assert r"\cdot -" not in tex and "- -" not in tex and "+ -" not in tex, tex
+            assert tex.isprintable(), tex

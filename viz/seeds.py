@@ -37,17 +37,20 @@ def final_losses_figure(result: SeedRuns, median: float) -> go.Figure:
     )
     if np.isfinite(median):
         fig.add_hline(y=median, line=dict(color=ACCENT, dash="dash", width=1.5))
+        # To the right of the plot, at the line's height: never over a bar.
         fig.add_annotation(
             x=1.0,
             xref="paper",
-            xanchor="right",
+            xanchor="left",
             y=median,
-            yanchor="bottom",
-            text=f"median {median:.3g}",
+            yanchor="middle",
+            text=f"median<br>{median:.3g}",
             showarrow=False,
-            bgcolor="rgba(255, 255, 255, 0.85)",
+            align="left",
+            font=dict(size=11, color=ACCENT),
         )
     base_layout(fig, "Final training loss of each run", 340)
+    fig.update_layout(margin=dict(r=70))
     fig.update_xaxes(title_text="seed", type="category")
     fig.update_yaxes(title_text="loss on the training set", rangemode="tozero")
     return fig
@@ -75,8 +78,12 @@ def loss_curves_figure(result: SeedRuns) -> go.Figure:
                 "<extra></extra>",
             )
         )
-    base_layout(fig, "Training-set loss of every run", 380)
-    fig.update_layout(margin=dict(t=80))
+    base_layout(fig, "Training-set loss of every run", 420)
+    # The legend below the axis: above it, it runs into the title in a half-width column.
+    fig.update_layout(
+        margin=dict(b=120),
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=-0.22, yanchor="top"),
+    )
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(title_text="loss (log scale)", **log_axis(result.curves))
     return fig
@@ -123,8 +130,9 @@ def boundaries_figure(result: SeedRuns, best: np.ndarray, worst: np.ndarray) -> 
     data = run.data
     xs, ys, _ = grid_for(data, best.shape[0])
     titles = [
-        f"best: seed {result.seeds[result.best]}, loss {result.final[result.best]:.3g}",
-        f"worst: seed {result.seeds[result.worst]}, loss {result.final[result.worst]:.3g}",
+        # Two short lines: side by side on a phone, one long line each would overlap.
+        f"best: seed {result.seeds[result.best]}<br>loss {result.final[result.best]:.3g}",
+        f"worst: seed {result.seeds[result.worst]}<br>loss {result.final[result.worst]:.3g}",
     ]
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
     colour: list[float] | list[str] = (
@@ -151,8 +159,8 @@ def boundaries_figure(result: SeedRuns, best: np.ndarray, worst: np.ndarray) -> 
             row=1,
             col=col,
         )
-    base_layout(fig, "Where the best and the worst run ended", 420)
-    fig.update_layout(margin=dict(t=90))
+    base_layout(fig, "Where the best and the worst run ended", 440)
+    fig.update_layout(margin=dict(t=110))
     fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, title_text=data.feature_names[0])
     fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False)
     fig.update_yaxes(title_text=data.feature_names[1], row=1, col=1)

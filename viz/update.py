@@ -120,8 +120,12 @@ def _adam_lines(t: UpdateTerms) -> list[Line]:
             f"Both start at 0, so early on they are too small: dividing by 1 − β^t "
             f"(t = {t.t}, the optimizer's step count) corrects that bias.",
             rf"\hat m = \frac{{m_{{{t.t}}}}}{{1 - {b1}^{{{t.t}}}}} = \frac{{{_n(m1)}}}"
-            rf"{{{_n(t.bias1)}}} = {_n(m_hat)}, \qquad \hat v = \frac{{v_{{{t.t}}}}}"
-            rf"{{1 - {b2}^{{{t.t}}}}} = \frac{{{_n(v1)}}}{{{_n(t.bias2)}}} = {_n(v_hat)}",
+            rf"{{{_n(t.bias1)}}} = {_n(m_hat)}",
+        ),
+        (
+            "",
+            rf"\hat v = \frac{{v_{{{t.t}}}}}{{1 - {b2}^{{{t.t}}}}} = \frac{{{_n(v1)}}}"
+            rf"{{{_n(t.bias2)}}} = {_n(v_hat)}",
         ),
         (
             "The step is m̂ scaled by the gradient's typical size √v̂:",
@@ -143,8 +147,21 @@ def _adam_lines(t: UpdateTerms) -> list[Line]:
     return lines
 
 
+def _stacked(tex: str) -> str:
+    """`a = b = c` as aligned lines (a = b, then = c), so it fits a phone's width."""
+    parts = tex.split(" = ")
+    if len(parts) <= 2:
+        return tex
+    rest = r" \\ &= ".join(parts[2:])
+    return rf"\begin{{aligned}} {parts[0]} &= {parts[1]} \\ &= {rest} \end{{aligned}}"
+
+
 def update_lines(t: UpdateTerms) -> list[Line]:
     """w before, the gradient, the optimizer's rule with its numbers, and w after."""
+    return [(text, _stacked(tex)) for text, tex in _lines(t)]
+
+
+def _lines(t: UpdateTerms) -> list[Line]:
     lines: list[Line] = [
         (
             f"Weight **w[{t.i}, {t.j}] of {t.layer}** before the update of step {t.step}:",
