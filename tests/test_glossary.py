@@ -75,3 +75,11 @@ def test_glossary_page_draws_every_term_and_the_notation_table():
 @pytest.mark.parametrize("page", ["app_pages/glossary.py"])
 def test_glossary_survives_a_hostile_link(page):
     run_cheap_hostile_link(page, charts=0)
+
+
+def test_the_worked_example_maps_its_notation_to_the_apps():
+    at = run_page("app_pages/worked_example.py", {"steps": "10"})
+    assert not at.exception
+    table = at.table[0].value
+    assert list(table.iloc[:, 0]) == ["E", "t", "o (out)", "η", "net", "out_h, h"]
+    assert list(table.iloc[:, 1]) == ["L", "y", "ŷ", "lr", "z", "a"]
