@@ -8,6 +8,7 @@ from engine import Config, train
 from engine.analysis.update_rule import step_effect, update_ratios, update_terms
 from tests.apptest_utils import assert_ok, page_text, plotly_specs, run_page
 from tests.lesson_utils import run_cheap_hostile_link
+from tests.test_engine_training import DIVERGES
 from viz.backward import tex_num
 from viz.update import loss_change_sentence, ratio_sentence
 
@@ -78,8 +79,7 @@ def test_a_deep_link_opens_on_its_step_weight_and_optimizer(params, marker):
 
 
 def test_a_diverged_step_says_no_update_was_applied():
-    link = {"dataset": "plane", "loss": "mse", "output": "identity", "optimizer": "sgd",
-            "lr": "100", "batch_size": "256", "steps": "300"}  # fmt: skip
+    link = DIVERGES.changed_params()
     run = train(Config.from_params(link)[0])
     at = run_page(PAGE, {**link, "step": str(run.diverged_at)})
     assert not at.exception

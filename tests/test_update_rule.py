@@ -8,6 +8,7 @@ import pytest
 from engine import OPTIMIZERS, Config, train
 from engine.analysis.chain_rule import chain_rule_terms
 from engine.analysis.update_rule import batch_rows, has_update, step_effect, update_terms
+from tests.test_engine_training import DIVERGES
 
 SMALL = {"steps": 12, "samples": 60, "batch_size": 16, "width": 4}
 
@@ -86,17 +87,7 @@ def step_effect_loss(run, step, record):
 
 
 def test_a_diverged_step_has_no_update_to_show():
-    run = train(
-        Config(
-            dataset="plane",
-            loss="mse",
-            output="identity",
-            optimizer="sgd",
-            lr=100.0,
-            batch_size=256,
-            steps=300,
-        )
-    )
+    run = train(DIVERGES)
     assert run.diverged_at is not None
     assert not has_update(run, run.diverged_at)
     with pytest.raises(ValueError):
