@@ -59,3 +59,15 @@ def test_next_carries_the_settings_the_step_and_the_weight(app):
     assert app.metric("w before") == f"{t.w_before:.6g}"
     assert app.page.get_by_text("before the update of step 12", exact=False).count() == 1
     assert app.page.get_by_text("Glossary", exact=True).count() == 1  # in the navigation
+
+
+def test_a_hostile_update_link_is_cleaned_and_draws(app):
+    app.open("/update?steps=20&cr_layer=<script>alert(1)</script>&cr_i=999&sample=-4")
+    warnings = "\n".join(app.alerts("warning"))
+    assert "cr_layer" in warnings and "cr_i" in warnings and "sample" in warnings
+    assert app.charts_drawn() >= 1
+    assert app.exceptions() == []
+    assert app.page.locator("script", has_text="alert(1)").count() == 0
+    # Clamped to the registry's bounds, then to this network: unit 999 of h1 falls back to 0.
+    assert app.params() == {"steps": "20"}
+    assert app.metric("w before") != ""
