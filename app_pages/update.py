@@ -41,6 +41,14 @@ def weight_view(run: Run, record: StepRecord) -> None:
             f"{recorded!r}, the same number as w after.",
             icon=":material/check:",
         )
+    elif record.step != run.recorded_steps[-1]:
+        after = run.recorded_steps[run.recorded_steps.index(record.step) + 1]
+        between = after - record.step - 1
+        updates = "1 more update happens" if between == 1 else f"{between} more updates happen"
+        st.caption(
+            f"The next recorded step is {after}: {updates} before it, so its weight is not "
+            f"w after. Steps are recorded every {run.stride}."
+        )
     st.markdown(f"**How big was the step for the whole layer?** {ratio_sentence(layer, ratio)}")
     st.caption(
         "The update ratio ‖ΔW‖ / ‖W‖ compares the size of the change with the size of the "

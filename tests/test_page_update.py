@@ -88,3 +88,12 @@ def test_a_diverged_step_says_no_update_was_applied():
 
 def test_update_survives_a_hostile_link():
     run_cheap_hostile_link(PAGE, charts=1)
+
+
+def test_a_strided_run_says_the_next_record_is_further_on():
+    at = run_page(PAGE, {"steps": "150", "samples": "60", "step": "10"})
+    assert_ok(at, charts=1)
+    run = train(Config(steps=150, samples=60))
+    assert run.stride == 2
+    assert "The next recorded step is 12: 1 more update happens before it" in page_text(at)
+    assert "derived from the state after the step" in page_text(at)

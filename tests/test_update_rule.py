@@ -92,3 +92,11 @@ def test_a_diverged_step_has_no_update_to_show():
     assert not has_update(run, run.diverged_at)
     with pytest.raises(ValueError):
         update_terms(run, run.diverged_at, "h1", 0, 0)
+
+
+def test_a_run_too_large_to_keep_updates_has_none_to_show():
+    run = train(Config(**SMALL), budget=1)  # not even two records with optimizer state fit
+    assert all(run.records[s].update is None for s in run.recorded_steps)
+    assert not has_update(run, 0)
+    with pytest.raises(ValueError):
+        step_effect(run, 0)
