@@ -25,6 +25,17 @@ for col, terms in ((left, glossary.TERMS[:half]), (right, glossary.TERMS[half:])
             if term in examples:
                 st.caption(f"In this run: {examples[term]}")
 
+st.subheader("See them at work", divider="gray")
+SEE = (
+    ("app_pages/backward.py", "Backward pass", "δ and the chain rule, with this run's numbers"),
+    ("app_pages/update.py", "Update", "learning rate, momentum, Adam's m and v, weight decay"),
+    ("app_pages/vanishing.py", "Vanishing gradients", "residual connections and LayerNorm"),
+    ("app_pages/local_minima.py", "Local minima", "the same network from many seeds"),
+)
+for col, (page, label, note) in zip(st.columns(len(SEE)), SEE, strict=True):
+    col.page_link(page, label=label)
+    col.caption(note)
+
 st.subheader("The Worked example's notation", divider="gray")
 st.markdown("The Worked example follows the articles it comes from, which name things differently:")
 st.table(pd.DataFrame(glossary.NOTATION, columns=["Worked example", "Rest of the app", "Meaning"]))

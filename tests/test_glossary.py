@@ -70,6 +70,8 @@ def test_glossary_page_draws_every_term_and_the_notation_table():
     run = train(Config(steps=20))
     assert glossary.examples(run)["Gradient"] in text
     assert list(at.table[0].value.iloc[:, 1]) == [a for _, a, _ in glossary.NOTATION]
+    pages = {link.proto.page for link in at.get("page_link")}
+    assert {"backward", "update", "vanishing", "local_minima"} <= pages
 
 
 @pytest.mark.parametrize("page", ["app_pages/glossary.py"])
