@@ -54,3 +54,10 @@ def early_positions(task: str, X: np.ndarray) -> np.ndarray:
     if task == "copy_first":
         return np.zeros(X.shape[0], dtype=int)
     return np.argmax(X[:, :, 1], axis=1)  # the first marker
+
+
+def needed_positions(task: str, x: np.ndarray) -> list[int]:
+    """The positions of one sequence x (T, n_in) whose values make up the answer."""
+    if task == "copy_first":
+        return [0]
+    return [int(t) for t in np.flatnonzero(x[:, 1])]
