@@ -17,6 +17,7 @@ from engine.sequence.training import (
     compare_kinds,
     length_sweep,
     max_steps,
+    memory_kept,
     record_points,
     step_cost,
     train_sequence,
@@ -300,3 +301,8 @@ def test_length_sweep_shows_who_solves_copy_as_T_grows():
     assert sweep.solved("attention").all()  # attention reads x_0 directly at any length
     assert not sweep.solved("rnn")[-1]  # 40 tanh steps: the first value is lost
     assert sweep.solved("rnn")[0]
+
+
+def test_memory_kept_is_the_product_of_later_forget_gates():
+    f = np.array([[0.5, 1.0], [0.5, 0.2], [0.1, 0.5]])
+    np.testing.assert_allclose(memory_kept(f), [(0.05 + 0.1) / 2, (0.1 + 0.5) / 2, 1.0])

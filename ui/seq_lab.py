@@ -41,9 +41,10 @@ def controls() -> tuple[SequenceConfig, list[str]]:
         "Task",
         TASKS,
         index=TASKS.index(page_param_default("seq_task")),
-        format_func=TASK_LABELS.get,
         key="seq_task",
         bind="query-params",
+        # The option itself travels in the link (a format_func's label would), so show ids.
+        help="; ".join(f"{k}: {v}" for k, v in TASK_LABELS.items()),
     )
     length = middle.slider(
         "Sequence length T",
