@@ -124,12 +124,12 @@ def comparison(config: SequenceConfig) -> dict[str, SequenceRun]:
 def sweep(task: str, lr: float, forget_bias: float) -> LengthSweep:
     """Each kind trained briefly at several lengths, with a progress bar."""
     CALLS["sweep"] += 1
-    bar = st.progress(0.0, text="Training at each sequence length…")
-    result = length_sweep(
-        task,
-        lr,
-        forget_bias=forget_bias,
-        on_progress=lambda done: bar.progress(done, text="Training at each sequence length…"),
-    )
+    text = "Training at each sequence length…"
+    bar = st.progress(0.0, text=text)
+
+    def report(done: float) -> None:
+        bar.progress(done, text=text)
+
+    result = length_sweep(task, lr, forget_bias=forget_bias, on_progress=report)
     bar.empty()
     return result

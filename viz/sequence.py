@@ -165,7 +165,10 @@ def sweep_figure(sweep: LengthSweep, length: int | None = None) -> go.Figure:
 
 def attention_figure(run: SequenceRun, needed: list[int]) -> go.Figure:
     """The probe sequence's attention weights after training: row s looks at columns t <= s."""
-    A = np.array(run.probe_attention[-1], dtype=np.float64)
+    if run.probe_attention is None:
+        raise ValueError(f"a {run.kind} run has no attention weights")
+    recorded = run.probe_attention
+    A = np.array(recorded[-1], dtype=np.float64)
     T = A.shape[0]
     A[np.triu_indices(T, 1)] = np.nan  # the future: not looked at, drawn blank
     fig = go.Figure(
@@ -190,7 +193,7 @@ def attention_figure(run: SequenceRun, needed: list[int]) -> go.Figure:
         y1=T - 0.5,
         line=dict(color=ACCENT, width=2),
     )
-    steps = int(run.record_steps[len(run.probe_attention) - 1])
+    steps = int(run.record_steps[len(recorded) - 1])
     base_layout(fig, f"Attention weights after {steps} steps", 460)
     fig.update_xaxes(title_text="position looked at t", showgrid=False)
     fig.update_yaxes(title_text="looking position s", autorange="reversed", showgrid=False)
@@ -199,6 +202,8 @@ def attention_figure(run: SequenceRun, needed: list[int]) -> go.Figure:
 
 def forget_figure(run: SequenceRun) -> go.Figure:
     """The LSTM's forget gates on the probe sequence, and how much of each step's cell is kept."""
+    if run.probe_forget is None:
+        raise ValueError(f"a {run.kind} run has no forget gates")
     gates = run.probe_forget
     first, last = 0, len(gates) - 1
     fig = make_subplots(
