@@ -73,7 +73,7 @@ st.markdown(
 )
 st.page_link(
     "app_pages/vanishing.py",
-    label="The same product of factors, layer by layer: Vanishing gradients",
+    label="Vanishing gradients, layer by layer",
     icon=":material/trending_down:",
 )
 
