@@ -9,6 +9,7 @@ from engine.sequence.training import memory_kept
 from ui import layout, seq_lab
 from ui.lab import sci
 from ui.seq_text import (
+    STRONGER_ABOVE,
     attention_sentence,
     memory_sentence,
     per_step_factor,
@@ -61,7 +62,13 @@ for column, kind in zip(st.columns(len(KINDS)), KINDS, strict=True):
         help=f"After training (step {runs[kind].steps_run - 1}): {sci(runs[kind].ratio(False))}",
     )
 st.markdown(ratio_sentence(ratios, T, "At initialisation"))
-st.markdown(ratio_sentence({k: r.ratio(False) for k, r in runs.items()}, T, "After training"))
+trained = {k: r.ratio(False) for k, r in runs.items()}
+st.markdown(ratio_sentence(trained, T, "After training"))
+if any(r > STRONGER_ABOVE for r in trained.values()):
+    st.caption(
+        "A model that has learned the task needs the early input and can ignore the last "
+        "ones, so after training its gradient can be larger at x₀ than at the last input."
+    )
 
 factor = per_step_factor(ratios["rnn"], T)
 st.markdown(

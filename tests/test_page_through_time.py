@@ -85,6 +85,8 @@ def test_charts_metrics_and_sentences_are_the_engines_numbers(default_page, engi
     assert f"in the tanh RNN it **vanishes** (first ÷ last = {sci(rnn)})" in text
     factor = rnn ** (1 / (DEFAULT.length - 1))
     assert f"a factor of about **{sci(factor)}** per step" in text
+    learned = any(r.ratio(False) > 10 for r in engine_runs.values())
+    assert ("can be larger at x₀ than at the last input" in text) == learned
     last_row = engine_runs["attention"].probe_attention[-1][-1]
     assert f"**{last_row[0]:.0%}** of its attention on position 0" in text
 
