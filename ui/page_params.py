@@ -11,11 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from engine.training.config import Field, coerce_value
+from ui.seq_params import SEQUENCE_PARAMS
 
 # Every page-local URL key of the app, with the values it may take. A key whose valid range
 # depends on the run (a unit index, say) is bounded here by its largest possible value; the
 # page clamps it again to the run it shows.
-PAGE_PARAMS: dict[str, Field] = {}
+PAGE_PARAMS: dict[str, Field] = {
+    **SEQUENCE_PARAMS,  # Gradients through time
+}
 
 
 def page_param_default(key: str) -> Any:
