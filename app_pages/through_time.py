@@ -7,7 +7,6 @@ from engine.sequence import KIND_LABELS, KINDS, SOLVED_SHARE, TASK_LABELS
 from engine.sequence.tasks import needed_positions
 from engine.sequence.training import memory_kept
 from ui import layout, seq_lab
-from ui.lab import sci
 from ui.seq_text import (
     STRONGER_ABOVE,
     attention_sentence,
@@ -17,6 +16,7 @@ from ui.seq_text import (
     solved_sentence,
     subscript,
 )
+from ui.vanishing_runs import sci
 from viz.sequence import (
     attention_figure,
     forget_figure,

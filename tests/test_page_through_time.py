@@ -15,8 +15,8 @@ from tests.apptest_utils import (
     run_page,
 )
 from ui import seq_lab
-from ui.lab import sci
 from ui.seq_params import BATCH, SEQUENCE_PARAMS
+from ui.vanishing_runs import sci
 
 PAGE = "app_pages/through_time.py"
 CHARTS = 5

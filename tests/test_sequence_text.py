@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.sequence import KINDS, LengthSweep, SequenceConfig
-from ui.lab import sci
 from ui.seq_text import (
     INTACT_ABOVE,
     STRONGER_ABOVE,
@@ -24,6 +23,7 @@ from ui.seq_text import (
     subscript,
     verdict,
 )
+from ui.vanishing_runs import sci
 
 ratios = st.floats(min_value=1e-30, max_value=1e6, allow_nan=False)
 lengths = st.integers(min_value=2, max_value=100)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from engine.sequence import LengthSweep
-from ui.lab import sci
+from ui.vanishing_runs import sci
 
 # Each kind as the subject of a sentence.
 SUBJECTS = {"rnn": "the tanh RNN", "lstm": "the LSTM", "attention": "attention"}
