@@ -35,6 +35,9 @@ PAGES = {
             "app_pages/vanishing.py", title="Vanishing gradients", icon=":material/trending_down:"
         ),
         st.Page("app_pages/optimizers.py", title="Optimizers", icon=":material/speed:"),
+        st.Page(
+            "app_pages/through_time.py", title="Gradients through time", icon=":material/timeline:"
+        ),
         st.Page("app_pages/local_minima.py", title="Local minima", icon=":material/landscape:"),
     ],
     "Reference": [

@@ -14,6 +14,7 @@ from engine.analysis.seeds import SEED_COUNTS
 from engine.training.config import SPEC, Field, coerce_value
 from engine.training.loop import RECORD_ROWS
 from ui.lesson import I_KEY, J_KEY, LAYER_KEY, SAMPLE_KEY
+from ui.seq_params import SEQUENCE_PARAMS
 
 _MAX_UNITS = max(int(SPEC["width"].hi), 2)  # the widest layer, or the two inputs
 _LAYERS = tuple(f"h{i}" for i in range(1, int(SPEC["depth"].hi) + 1)) + ("out",)
@@ -30,6 +31,7 @@ PAGE_PARAMS: dict[str, Field] = {
     J_KEY: Field(int, 0, 0, _MAX_UNITS - 1, label="to unit j"),
     # How many seeds the Local minima page trains.
     "lm_runs": Field(int, SEED_COUNTS[0], choices=SEED_COUNTS, label="runs"),
+    **SEQUENCE_PARAMS,  # Gradients through time
 }
 
 

@@ -14,6 +14,7 @@ PAGES = {
     "/gradient_norms": "Gradient norms",
     "/vanishing": "Vanishing gradients",
     "/optimizers": "Optimizers",
+    "/through_time": "Gradients through time",
 }
 # A non-default experiment that still trains in well under a second.
 LINK = {
