@@ -29,7 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+import engine.core.network as network_module  # noqa: E402
 from engine import Config, Network, make_optimizer, train  # noqa: E402
+from engine.core.allocator import keep_freed_memory  # noqa: E402
+from engine.core.layers import LN_EPS, reference_loss_and_grads  # noqa: E402
+from engine.core.optimizers import Optimizer  # noqa: E402
 
 try:
     import torch
@@ -282,6 +286,167 @@ def step_rows(timer: Timer, repeats: int) -> list[dict]:
     return rows
 
 
+# --- speed tricks: each measured against the plain code it would replace ----------------------
+#
+# The engine computes every layer with the reference layer functions (engine/core/layers.py).
+# A trick earns its place in the engine only if it buys at least TRICK_GOAL on some network;
+# the ones below were measured and left out (see benchmarks/README.md).
+
+TRICK_GOAL = 1.05  # plain / with trick
+_ONES: dict[tuple[int, str], np.ndarray] = {}
+
+
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A cached vector of n ones, for sums as BLAS matrix-vector products."""
+    key = (n, np.dtype(dtype).str)
+    if key not in _ONES:
+        _ONES[key] = np.ones(n, dtype=dtype)
+    return _ONES[key]
+
+
+def affine_backward_blas(dz: np.ndarray, cache: tuple) -> tuple:
+    """affine_backward with db as a product with a ones vector instead of dz.sum(axis=0)."""
+    h, W = cache
+    return dz @ W.T, h.T @ dz, _ones(len(dz), dz.dtype) @ dz
+
+
+def layer_norm_forward_blas(z: np.ndarray, gamma, beta, eps: float = LN_EPS) -> tuple:
+    """layer_norm_forward with its row sums as BLAS products."""
+    n = z.shape[-1]
+    mean = (z @ _ones(n, z.dtype))[:, None] / n
+    centred = z - mean
+    inv_std = 1.0 / np.sqrt(np.vecdot(centred, centred)[:, None] / n + eps)
+    xhat = centred * inv_std
+    return xhat * gamma + beta, (xhat, inv_std, gamma)
+
+
+def layer_norm_backward_blas(dzn: np.ndarray, cache: tuple) -> tuple:
+    """layer_norm_backward with its row and batch sums as BLAS products."""
+    xhat, inv_std, gamma = cache
+    n = dzn.shape[-1]
+    batch = _ones(len(dzn), dzn.dtype)
+    dxhat = dzn * gamma
+    s1 = (dxhat @ _ones(n, dzn.dtype))[:, None] / n
+    s2 = np.vecdot(dxhat, xhat)[:, None] / n
+    return inv_std * (dxhat - s1 - xhat * s2), batch @ (dzn * xhat), batch @ dzn
+
+
+BLAS_SUMS = {
+    "affine_backward": affine_backward_blas,
+    "layer_norm_forward": layer_norm_forward_blas,
+    "layer_norm_backward": layer_norm_backward_blas,
+}
+
+
+class InPlaceAdam(Optimizer):
+    """Adam whose step writes every intermediate into one scratch vector (no temporaries)."""
+
+    def _step_flat(self, params, g: np.ndarray) -> None:
+        p = params.flat
+        if not self.flat_state:
+            self._init_state(params)
+            self.scratch = np.empty_like(p)
+        self.t += 1
+        b1, b2 = self.betas
+        m, v, tmp = self.flat_state["m"], self.flat_state["v"], self.scratch
+        m *= b1
+        m += np.multiply(g, 1.0 - b1, out=tmp)
+        v *= b2
+        np.multiply(g, 1.0 - b2, out=tmp)
+        tmp *= g
+        v += tmp
+        denom = np.sqrt(v, out=tmp)
+        denom /= np.sqrt(1.0 - b2**self.t)
+        denom += self.eps
+        upd = (self.lr / (1.0 - b1**self.t)) * m
+        upd /= denom
+        p -= upd
+        self.last_update = upd
+
+
+def step_fn(net: Network, opt: Optimizer, spec: NetSpec, dtype: type, reference: bool = False):
+    """One training step of `net` with `opt`; reference=True runs the layers.py pass."""
+    X, Y = batch_data(spec, dtype)
+    masks = [None] * net.depth
+
+    def step() -> None:
+        if reference:
+            _, grads = reference_loss_and_grads(net, net.params, X, Y, "mse", masks)
+        else:
+            _, grads = net.loss_and_grads(X, Y, "mse")
+        opt.step(net.params, grads)
+
+    return step
+
+
+def with_blas_sums(fn: Callable[[], None]) -> Callable[[], None]:
+    """fn run with the network's layer functions swapped for their BLAS-sum variants."""
+    plain = {name: getattr(network_module, name) for name in BLAS_SUMS}
+
+    def run() -> None:
+        for name, variant in BLAS_SUMS.items():
+            setattr(network_module, name, variant)
+        try:
+            fn()
+        finally:
+            for name, original in plain.items():
+                setattr(network_module, name, original)
+
+    return run
+
+
+def trick_rows(timer: Timer, repeats: int) -> list[dict]:
+    """Microseconds per step: the engine, and the engine with each candidate trick."""
+    rows = []
+    for spec in STEP_SPECS:
+        for dtype in (np.float32, np.float64):
+            net, _ = our_step(spec, dtype)
+            fns = {
+                "engine": step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype),
+                "reference": step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype, True),
+                "blas_sums": with_blas_sums(
+                    step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype)
+                ),
+                "inplace_adam": step_fn(net, InPlaceAdam("adam", lr=1e-3), spec, dtype),
+            }
+            t = compare(timer, fns, repeats, warmup=20)
+            row = {"network": spec.label, "dtype": np.dtype(dtype).name}
+            row.update({f"{k}_us": v * 1e6 for k, v in t.items()})
+            rows.append(row)
+    return rows
+
+
+def allocator_rows(repeats: int, rounds: int = 2) -> dict[str, dict[str, float]]:
+    """Engine step time with glibc's allocator tweak on and off, in alternating child processes."""
+    times: dict[str, dict[str, list[float]]] = {"on": {}, "off": {}}
+    for _ in range(rounds):
+        for mode in ("on", "off"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--step-child", mode, "--repeats", str(repeats)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            for key, us in json.loads(out.stdout.strip().splitlines()[-1]).items():
+                times[mode].setdefault(key, []).append(us)
+    return {mode: {k: statistics.median(v) for k, v in d.items()} for mode, d in times.items()}
+
+
+def step_child(mode: str, repeats: int) -> None:
+    """Print the engine's step times as JSON, with the allocator tweak on or off."""
+    if mode == "on":
+        keep_freed_memory()
+    timer = Timer()
+    out = {}
+    for spec in STEP_SPECS:
+        for dtype in (np.float32, np.float64):
+            _, ours = our_step(spec, dtype)
+            us = compare(timer, {"ours": ours}, repeats, warmup=20)["ours"] * 1e6
+            out[f"{spec.label} {np.dtype(dtype).name}"] = us
+    print(json.dumps(out))
+
+
 # --- whole training runs: recording cost and Playground pace ---------------------------------
 
 
@@ -485,8 +650,8 @@ def verdict(ok: bool | None) -> str:
     return "-" if ok is None else ("PASS" if ok else "FAIL")
 
 
-def report(info: dict, steps: list[dict], overhead: list[dict], pace: list[dict], mem: dict) -> str:
-    """The whole benchmark as plain text."""
+def report_header(info: dict) -> str:
+    """Date, commit, machine, libraries and load of the run."""
     runtime = info["blas_runtime"]
     kernel = ""
     if runtime:
@@ -497,16 +662,26 @@ def report(info: dict, steps: list[dict], overhead: list[dict], pace: list[dict]
         if info["torch"]
         else "torch not installed: our engine only (pip install torch for the comparison)"
     )
+    return "\n".join(
+        [
+            f"Backprop Lab engine benchmark, {info['date']}, engine at {info['engine'] or '?'}",
+            f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}",
+            f"numpy {info['numpy']}, BLAS {info['blas']}{kernel}",
+            f"OPENBLAS_* environment: {env}",
+            torch_line,
+            f"load average (1 min): {info['load_before']:.2f} before, "
+            f"{info['load_after']:.2f} after; "
+            f"{info['timed_blocks']} timed blocks, {info['blocks_retried']} retimed because other "
+            f"processes used the CPU, {info['blocks_disturbed']} still disturbed"
+            + ("  <- times are not reliable" if info["blocks_disturbed"] else ""),
+        ]
+    )
+
+
+def report(info: dict, steps: list[dict], overhead: list[dict], pace: list[dict], mem: dict) -> str:
+    """The whole benchmark as plain text."""
     out = [
-        f"Backprop Lab engine benchmark, {info['date']}, engine at {info['engine'] or '?'}",
-        f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}",
-        f"numpy {info['numpy']}, BLAS {info['blas']}{kernel}",
-        f"OPENBLAS_* environment: {env}",
-        torch_line,
-        f"load average (1 min): {info['load_before']:.2f} before, {info['load_after']:.2f} after; "
-        f"{info['timed_blocks']} timed blocks, {info['blocks_retried']} retimed because other "
-        f"processes used the CPU, {info['blocks_disturbed']} still disturbed"
-        + ("  <- times are not reliable" if info["blocks_disturbed"] else ""),
+        report_header(info),
         "",
         "1. One training step (forward, backward, Adam); median us per step. "
         "ratio = torch / ours (>1: ours is faster); goal >= 1",
@@ -582,33 +757,74 @@ def report(info: dict, steps: list[dict], overhead: list[dict], pace: list[dict]
     return "\n".join(out)
 
 
+def trick_report(tricks: list[dict], alloc: dict[str, dict[str, float]]) -> str:
+    """Table 5: what each candidate trick buys over the engine's plain code."""
+    rows = []
+    for r in tricks:
+        key = f"{r['network']} {r['dtype']}"
+        on, off = alloc.get("on", {}).get(key), alloc.get("off", {}).get(key)
+        rows.append(
+            [
+                r["network"],
+                r["dtype"],
+                f"{r['engine_us']:.0f}",
+                f"{r['reference_us'] / r['engine_us']:.2f}",
+                f"{r['engine_us'] / r['blas_sums_us']:.2f}",
+                f"{r['engine_us'] / r['inplace_adam_us']:.2f}",
+                "-" if on is None or off is None else f"{off / on:.2f}",
+            ]
+        )
+    headers = ["network", "dtype", "engine us", "reference", "BLAS sums", "in-place Adam"]
+    return "\n".join(
+        [
+            "5. Speed tricks: gain of each over the engine's plain step (>1: the trick is faster); "
+            f"a trick is kept only at >= {TRICK_GOAL} somewhere",
+            "   reference = layers.py pass / engine; allocator = step with glibc's malloc "
+            "defaults / with keep_freed_memory() (child processes, alternating)",
+            table([*headers, "allocator"], rows),
+        ]
+    )
+
+
 def main() -> None:
     """Run every measurement, print the tables, optionally save JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--repeats", type=int, default=7, help="timed blocks per measurement")
+    parser.add_argument("--tricks-only", action="store_true", help="only table 5, the speed tricks")
+    parser.add_argument("--step-child", choices=("on", "off"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.step_child:
+        step_child(args.step_child, args.repeats)
+        return
+    # The app turns the allocator tweak on at start-up (app.py); measure the engine as it runs.
+    keep_freed_memory()
 
     if torch is not None:
         torch.set_num_threads(CORES)  # numpy's OpenBLAS also uses every core by default
     info = machine_info()
     timer = Timer()
-    steps = step_rows(timer, args.repeats)
-    overhead, pace = run_rows(timer, args.repeats)
-    mem = memory_row()
+    results: dict = {"machine": info}
+    sections = []
+    if not args.tricks_only:
+        steps = step_rows(timer, args.repeats)
+        overhead, pace = run_rows(timer, args.repeats)
+        mem = memory_row()
+        results.update(train_step=steps, recording=overhead, playground=pace, memory=mem)
+    tricks = trick_rows(timer, args.repeats)
+    alloc = allocator_rows(args.repeats)
+    results.update(tricks=tricks, allocator=alloc)
     info["load_after"] = os.getloadavg()[0]
     info["timed_blocks"] = timer.blocks
     info["blocks_retried"] = timer.retried
     info["blocks_disturbed"] = timer.disturbed
-    print(report(info, steps, overhead, pace, mem))
+    if not args.tricks_only:
+        sections.append(report(info, steps, overhead, pace, mem))
+    else:
+        sections.append(report_header(info))
+    sections.append(trick_report(tricks, alloc))
+    print("\n\n".join(sections))
     if args.json:
-        results = {
-            "machine": info,
-            "train_step": steps,
-            "recording": overhead,
-            "playground": pace,
-            "memory": mem,
-        }
         args.json.write_text(json.dumps(results, indent=2) + "\n")
         print(f"\nwrote {args.json}")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.training.config import Field, coerce_value
+from ui.settings import Field, coerce_value
 
 # Every page-local URL key of the app, with the values it may take. A key whose valid range
 # depends on the run (a unit index, say) is bounded here by its largest possible value; the

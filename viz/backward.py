@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine import StepRecord
-from engine.analysis.chain_rule import OPTIMIZER_LABELS, ChainTerms
+from engine.analysis.chain_rule import ChainTerms
+from viz.optimizers import OPTIMIZER_LABELS
 from viz.style import DIVERGING, NEUTRAL, POSITIVE, animation_controls, base_layout
 
 MAX_LAYERS = 12  # layers drawn in the flow figure; deeper networks show an even selection
@@ -398,7 +399,7 @@ def chain_rule_lines(t: ChainTerms, n: int) -> list[tuple[str, str]]:
 
 def _update_line(t: ChainTerms, dw: str) -> tuple[str, str]:
     w = rf"w_{{{t.i},{t.j}}}"
-    label = OPTIMIZER_LABELS.get(t.optimizer, t.optimizer)
+    label = OPTIMIZER_LABELS[t.optimizer][1] if t.optimizer in OPTIMIZER_LABELS else t.optimizer
     if t.sgd_update is not None:
         if t.weight_decay:
             text = (

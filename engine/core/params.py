@@ -62,10 +62,6 @@ class FlatDict(dict):
             raise ValueError(f"{key} has shape {view.shape}, got {value.shape}")
         view[...] = value
 
-    def sq_norms(self) -> np.ndarray:
-        """Squared L2 norm of every entry, in key order."""
-        return np.add.reduceat(self.flat * self.flat, self.offsets)
-
 
 def _restore(flat: np.ndarray, offsets: np.ndarray, layout: tuple) -> FlatDict:
     template = FlatDict()

@@ -16,16 +16,6 @@ MULTICLASS = ("spiral3",)
 REGRESSION = ("plane", "sine")
 DATASETS = CLASSIFICATION + MULTICLASS + REGRESSION
 
-DATASET_LABELS = {
-    "circle": "Circle (2 classes)",
-    "xor": "XOR (2 classes)",
-    "blobs": "Gaussian blobs (2 classes)",
-    "spiral": "Spiral (2 classes)",
-    "moons": "Moons (2 classes)",
-    "spiral3": "Spiral (3 classes)",
-    "plane": "Plane (regression)",
-    "sine": "Sine (regression)",
-}
 
 MIN_SAMPLES, MAX_SAMPLES = 20, 2000
 MAX_UPLOAD_BYTES = 1_000_000

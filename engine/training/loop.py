@@ -113,27 +113,29 @@ def _layer_records(
     grads: FlatDict,
     upd: FlatDict | None,
     state: dict[str, FlatDict],
+    rows: int,
 ) -> dict[str, LayerRecord]:
+    # Per-sample tensors keep their first `rows` samples; the rest of the batch is freed.
     out: dict[str, LayerRecord] = {}
     for i, c in enumerate(trace.layers, start=1):
         out[f"h{i}"] = LayerRecord(
             name=f"h{i}",
-            z=c.z,
-            a=c.a,
-            delta=c.delta,
+            z=_rows(c.z, rows),
+            a=_rows(c.a, rows),
+            delta=_rows(c.delta, rows),
             params=params,
             grads=grads,
             updates=upd,
             states=state,
-            zn=c.zn if net.layer_norm else None,
-            mask=c.mask,
-            h_out=c.h_out if c.residual else None,
+            zn=_rows(c.zn, rows) if net.layer_norm else None,
+            mask=None if c.mask is None else _rows(c.mask, rows),
+            h_out=_rows(c.h_out, rows) if c.residual else None,
         )
     out["out"] = LayerRecord(
         name="out",
-        z=trace.logits,
-        a=trace.y_hat,
-        delta=trace.delta_out,
+        z=_rows(trace.logits, rows),
+        a=_rows(trace.y_hat, rows),
+        delta=_rows(trace.delta_out, rows),
         params=params,
         grads=grads,
         updates=upd,
@@ -206,17 +208,13 @@ def train(
             pos += batch
             keep = record and (step % stride == 0 or step == steps - 1)
             masks = net.sample_masks(len(idx))
-            # Steps that are not recorded keep only what backward needs: a faster step.
-            trace = net.train_step_trace(X[idx], Y[idx], config.loss, masks, keep_all=keep)
+            trace = net.train_step_trace(X[idx], Y[idx], config.loss, masks)
             loss = trace.loss
             losses[step] = loss
             if not math.isfinite(loss):
                 diverged_at = step
                 if record:
-                    # Show the step where it broke: its weights and the overflowing values. No
-                    # update was applied, so the same step again gives the full trace.
-                    if not keep:
-                        trace = net.train_step_trace(X[idx], Y[idx], config.loss, masks)
+                    # Show the step where it broke: its weights and the overflowing values.
                     # A run too large to keep updates stores none here either.
                     zero = np.zeros_like(p.flat) if keep_optimizer else None
                     records[step] = _make_record(net, step, idx, trace, p.copy(), zero, {})
@@ -264,11 +262,9 @@ def train(
     )
 
 
-def _rows(arr: np.ndarray | None, rows: int) -> np.ndarray | None:
+def _rows(arr: np.ndarray, rows: int) -> np.ndarray:
     # A copy of the first rows, so the full batch array can be freed.
-    if arr is None or arr.shape[0] <= rows:
-        return arr
-    return arr[:rows].copy()
+    return arr if arr.shape[0] <= rows else arr[:rows].copy()
 
 
 def _make_record(
@@ -281,15 +277,6 @@ def _make_record(
     state_flat: dict[str, np.ndarray],
 ) -> StepRecord:
     rows = RECORD_ROWS
-    for c in trace.layers:
-        for name in ("z", "zn", "a", "delta", "mask", "h_out"):
-            setattr(c, name, _rows(getattr(c, name), rows))
-        c.h_in = c.d_a = c.ln_xhat = None  # not recorded: derivable or duplicated
-    trace.logits, trace.y_hat, trace.delta_out = (
-        _rows(trace.logits, rows),
-        _rows(trace.y_hat, rows),
-        _rows(trace.delta_out, rows),
-    )
     upd = params.wrap(upd_flat) if upd_flat is not None else None
     state = {s: params.wrap(v) for s, v in state_flat.items()}
     return StepRecord(
@@ -298,7 +285,7 @@ def _make_record(
         x=_rows(trace.x, rows),
         y=_rows(trace.y, rows),
         loss=trace.loss,
-        layers=_layer_records(net, trace, params, trace.grads, upd, state),
+        layers=_layer_records(net, trace, params, trace.grads, upd, state, rows),
         params=params,
         grads=trace.grads,
         update=upd.flat if upd is not None else None,
