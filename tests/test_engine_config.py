@@ -188,7 +188,8 @@ def test_unreadable_params_give_defaults(params):
 
 def test_python_values_beyond_float_range_do_not_raise():
     # The engine refuses them with a clear error; the link check turns them into defaults.
-    with pytest.raises(ValueError, match=r"lr=nan is not allowed.*steps=<int> is not allowed.*seed=1000"):
+    refused = r"lr=nan is not allowed.*steps=<int> is not allowed.*seed=1000"
+    with pytest.raises(ValueError, match=refused):
         Config().replace(seed=10**400, steps=10**5000, lr=float("nan"))
     cfg, warnings = config_from_params({"seed": 10**5000})
     assert cfg.seed == 0 and names_field(warnings, "seed")

@@ -203,7 +203,7 @@ def trajectory(run: Run) -> tuple[np.ndarray, np.ndarray]:
     """
     steps = run.recorded_steps
     params = [run.records[s].params.flat for s in steps]
-    if not run.diverged and run.final_params is not None:
+    if not run.diverged:
         steps = [*steps, run.steps_run]
         params.append(run.final_params.flat)
     return np.array(steps, dtype=int), np.array(params, dtype=float)
@@ -276,13 +276,14 @@ def surface_for(
     return Surface(method, center_name, alphas, betas, surface, explained, len(idx), paths)
 
 
-def comparison_steps(cfg: Config, n_runs: int) -> int:
+def optimizer_steps(cfg: Config, n_runs: int) -> int:
     """Steps per run for a comparison of n_runs, so it costs at most COMPARISON_RUNS full runs.
 
     Only networks whose steps the work budget already limits get fewer steps.
     """
-    max_steps = cfg.replace(steps=LIMITS["steps"].hi).steps  # what the work budget allows
-    if max_steps >= LIMITS["steps"].hi:
+    most = int(LIMITS["steps"].hi or 0)
+    max_steps = cfg.replace(steps=most).steps  # what the work budget allows
+    if max_steps >= most:
         return cfg.steps
     return min(cfg.steps, max(1, max_steps * COMPARISON_RUNS // n_runs))
 

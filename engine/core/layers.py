@@ -147,12 +147,18 @@ def output_loss_backward(cache: tuple) -> np.ndarray:
 class NetworkSpec(Protocol):
     """What the reference pass needs to know of a network (a Network satisfies it)."""
 
-    depth: int
     activation: str
     output: str
     layer_norm: bool
 
-    def is_residual(self, layer: int) -> bool: ...  # noqa: D102
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers."""
+        ...
+
+    def is_residual(self, layer: int) -> bool:
+        """Whether hidden layer `layer` (1-based) adds its input to its output."""
+        ...
 
 
 @dataclass

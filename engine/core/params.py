@@ -42,7 +42,7 @@ class FlatDict(dict):
         out.layout = self.layout
         return out
 
-    def copy(self) -> FlatDict:  # type: ignore[override]
+    def copy(self) -> FlatDict:
         """A deep copy with its own flat buffer."""
         out = self.empty_like()
         np.copyto(out.flat, self.flat)

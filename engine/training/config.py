@@ -13,7 +13,7 @@ import numpy as np
 from engine.core.activations import ACTIVATIONS
 from engine.core.initializers import INITS
 from engine.core.losses import OUTPUTS, VALID_OUTPUTS
-from engine.core.network import MAX_DEPTH, MAX_WIDTH
+from engine.core.network import MAX_DEPTH, MAX_WIDTH, Network
 from engine.core.optimizers import OPTIMIZERS
 from engine.training.datasets import DATASETS, MAX_SAMPLES, MIN_SAMPLES, task_of
 
@@ -136,6 +136,21 @@ class Config:
         n_out = n_outputs if n_outputs is not None else (3 if self.task == "multiclass" else 1)
         return [2] + [self.width] * self.depth + [n_out]
 
+    def network(self, n_outputs: int | None = None, dtype: type = np.float64) -> Network:
+        """The network this config describes, freshly initialised from its seed."""
+        return Network(
+            self.sizes(n_outputs),
+            activation=self.activation,
+            output=self.output,
+            residual=self.residual,
+            layer_norm=self.layer_norm,
+            dropout=self.dropout,
+            init=self.init,
+            seed=self.seed,
+            dtype=dtype,
+            init_std=self.init_std,
+        )
+
     def replace(self, **changes: Any) -> Config:
         """A copy with some settings changed, clamped the same way as URL values."""
         return Config.from_dict({**self.to_dict(), **changes})[0]
@@ -256,7 +271,7 @@ def _check_values(values: dict[str, Any]) -> list[str]:
             number = isinstance(v, int | float | np.integer | np.floating) and not isinstance(
                 v, bool
             )
-            ok = number and limit.lo <= v <= limit.hi  # type: ignore[operator]
+            ok = number and limit.lo <= v <= limit.hi
             ok = ok and (limit.kind is not int or float(v).is_integer())
         if not ok:
             where = limit.choices or f"{limit.kind.__name__} in [{limit.lo}, {limit.hi}]"
