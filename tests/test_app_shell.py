@@ -41,7 +41,7 @@ def test_hostile_url_is_cleaned_with_warnings_naming_each_parameter():
     cfg = cfg_of(at)
     assert {k: at.query_params[k] for k in at.query_params} == cfg.changed_params()
     assert cfg.depth == 64 and cfg.width == 1 and cfg.lr == 0.03
-    assert "<script>" not in page_text(at).replace("'<script>alert(1)</script>'", "")
+    assert "<script>" not in page_text(at)
 
 
 @pytest.mark.parametrize(

@@ -192,7 +192,7 @@ def test_gradient_check_flags_a_wrong_backward_pass(monkeypatch):
     assert not hidden["agrees"].any()
 
 
-def test_gradient_check_is_fast_on_the_largest_network():
+def test_gradient_check_covers_every_layer_of_the_largest_network():
     cfg, _ = config_from_params({"depth": "64", "width": "256", "steps": "2"})
     run = train(cfg)
     table = gradient_check(run, 1)

@@ -10,6 +10,7 @@ import pytest
 from engine import Config, train
 from engine.analysis.chain_rule import chain_rule_terms
 from tests.apptest_utils import (
+    HOSTILE_PARAMS,
     assert_ok,
     decode,
     page_text,
@@ -161,7 +162,7 @@ def test_a_larger_batch_says_what_the_sum_covers():
 
 
 def test_hostile_link_warns_and_still_draws():
-    at = run_hostile_link(PAGE, charts=2)
+    at = run_hostile_link(PAGE, charts=2, params=HOSTILE_PARAMS)
     specs = plotly_specs(at)
     assert len(specs[0]["frames"]) == 12  # 64 layers (clamped): an even selection
     assert len(at.latex) >= 3

@@ -6,13 +6,13 @@ import streamlit as st
 
 from engine import Config, Dataset, Run, train
 from engine.analysis.landscape import Surface, optimizer_steps, surface_for
+from ui.settings import CACHE_TTL
 
 # The optimizers compared; the sidebar's optimizer joins them when it is not one of these.
 COMPARED = ("sgd", "momentum", "rmsprop", "adam", "adamw")
 # Recording budget per optimizer: enough for the paths, small enough to cache many configs.
 RUN_BUDGET = 4 * 2**20
 CACHE_ENTRIES = 16
-CACHE_TTL = 3600
 
 # Counts real (uncached) computations in this process; tests read it to prove caching.
 CALLS = {"train": 0, "surface": 0}

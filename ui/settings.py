@@ -13,6 +13,9 @@ from typing import Any
 
 from engine.training.config import LIMITS, UPLOAD_PREFIX, Config, format_value
 
+# How long a cached run, comparison or upload is kept (seconds): every cache of the app.
+CACHE_TTL = 3600
+
 # Parameters Streamlit itself reads from the URL (an embedded app's options).
 STREAMLIT_PARAMS = {"embed", "embed_options"}
 

@@ -101,12 +101,7 @@ def layer_input(record: StepRecord, layer_names: list[str], layer: str) -> tuple
     if k == 0:
         return record.x, "x"
     name = layer_names[k - 1]
-    prev = record.layers[name]
-    if prev.h_out is not None:  # residual: h + a * mask
-        return prev.h_out, name
-    if prev.mask is not None:  # dropout scales the output the next layer sees
-        return prev.a * prev.mask, name
-    return prev.a, name
+    return record.layers[name].output, name
 
 
 def output_grads(record: StepRecord, layer_names: list[str]) -> dict[str, np.ndarray]:

@@ -49,6 +49,13 @@ class LayerRecord:
     h_out: np.ndarray | None = None  # layer output when it differs from a (residual)
 
     @property
+    def output(self) -> np.ndarray:
+        """What the next layer sees: h' = h + a*mask (residual) or a*mask (no dropout: a)."""
+        if self.h_out is not None:  # residual: recorded, since h is not
+            return self.h_out
+        return self.a if self.mask is None else self.a * self.mask
+
+    @property
     def W(self) -> np.ndarray:
         """Weights used in this step's forward pass, (fan_in, fan_out)."""
         return self.params[f"{self.name}.W"]
