@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-import engine.core.network as network_module  # noqa: E402
+import engine.core.layers as layers_module  # noqa: E402
 from engine import Config, Network, make_optimizer, train  # noqa: E402
 from engine.core.allocator import keep_freed_memory  # noqa: E402
-from engine.core.layers import LN_EPS, reference_loss_and_grads  # noqa: E402
+from engine.core.layers import reference_loss_and_grads  # noqa: E402
 from engine.core.optimizers import Optimizer  # noqa: E402
 
 try:
@@ -289,52 +289,16 @@ def step_rows(timer: Timer, repeats: int) -> list[dict]:
 # --- speed tricks: each measured against the plain code it would replace ----------------------
 #
 # The engine computes every layer with the reference layer functions (engine/core/layers.py).
-# A trick earns its place in the engine only if it buys at least TRICK_GOAL on some network;
-# the ones below were measured and left out (see benchmarks/README.md).
+# A trick earns its place only if it buys at least TRICK_GOAL on some network. Kept: sums
+# as BLAS products (measured by swapping in NumPy's sums) and the allocator tweak (measured
+# in child processes). Measured and left out: Adam with one scratch vector (InPlaceAdam).
 
 TRICK_GOAL = 1.05  # plain / with trick
-_ONES: dict[tuple[int, str], np.ndarray] = {}
 
-
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A cached vector of n ones, for sums as BLAS matrix-vector products."""
-    key = (n, np.dtype(dtype).str)
-    if key not in _ONES:
-        _ONES[key] = np.ones(n, dtype=dtype)
-    return _ONES[key]
-
-
-def affine_backward_blas(dz: np.ndarray, cache: tuple) -> tuple:
-    """affine_backward with db as a product with a ones vector instead of dz.sum(axis=0)."""
-    h, W = cache
-    return dz @ W.T, h.T @ dz, _ones(len(dz), dz.dtype) @ dz
-
-
-def layer_norm_forward_blas(z: np.ndarray, gamma, beta, eps: float = LN_EPS) -> tuple:
-    """layer_norm_forward with its row sums as BLAS products."""
-    n = z.shape[-1]
-    mean = (z @ _ones(n, z.dtype))[:, None] / n
-    centred = z - mean
-    inv_std = 1.0 / np.sqrt(np.vecdot(centred, centred)[:, None] / n + eps)
-    xhat = centred * inv_std
-    return xhat * gamma + beta, (xhat, inv_std, gamma)
-
-
-def layer_norm_backward_blas(dzn: np.ndarray, cache: tuple) -> tuple:
-    """layer_norm_backward with its row and batch sums as BLAS products."""
-    xhat, inv_std, gamma = cache
-    n = dzn.shape[-1]
-    batch = _ones(len(dzn), dzn.dtype)
-    dxhat = dzn * gamma
-    s1 = (dxhat @ _ones(n, dzn.dtype))[:, None] / n
-    s2 = np.vecdot(dxhat, xhat)[:, None] / n
-    return inv_std * (dxhat - s1 - xhat * s2), batch @ (dzn * xhat), batch @ dzn
-
-
-BLAS_SUMS = {
-    "affine_backward": affine_backward_blas,
-    "layer_norm_forward": layer_norm_forward_blas,
-    "layer_norm_backward": layer_norm_backward_blas,
+# The engine's sums as BLAS products (engine/core/layers.py), against NumPy's own sums.
+PLAIN_SUMS = {
+    "batch_sum": lambda x: x.sum(axis=-2),
+    "unit_mean": lambda x: x.mean(axis=-1, keepdims=True),
 }
 
 
@@ -379,18 +343,18 @@ def step_fn(net: Network, opt: Optimizer, spec: NetSpec, dtype: type, reference:
     return step
 
 
-def with_blas_sums(fn: Callable[[], None]) -> Callable[[], None]:
-    """fn run with the network's layer functions swapped for their BLAS-sum variants."""
-    plain = {name: getattr(network_module, name) for name in BLAS_SUMS}
+def with_plain_sums(fn: Callable[[], None]) -> Callable[[], None]:
+    """fn run with the layers' BLAS sums swapped for ndarray.sum and ndarray.mean."""
+    blas = {name: getattr(layers_module, name) for name in PLAIN_SUMS}
 
     def run() -> None:
-        for name, variant in BLAS_SUMS.items():
-            setattr(network_module, name, variant)
+        for name, plain in PLAIN_SUMS.items():
+            setattr(layers_module, name, plain)
         try:
             fn()
         finally:
-            for name, original in plain.items():
-                setattr(network_module, name, original)
+            for name, original in blas.items():
+                setattr(layers_module, name, original)
 
     return run
 
@@ -404,7 +368,7 @@ def trick_rows(timer: Timer, repeats: int) -> list[dict]:
             fns = {
                 "engine": step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype),
                 "reference": step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype, True),
-                "blas_sums": with_blas_sums(
+                "plain_sums": with_plain_sums(
                     step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype)
                 ),
                 "inplace_adam": step_fn(net, InPlaceAdam("adam", lr=1e-3), spec, dtype),
@@ -769,18 +733,21 @@ def trick_report(tricks: list[dict], alloc: dict[str, dict[str, float]]) -> str:
                 r["dtype"],
                 f"{r['engine_us']:.0f}",
                 f"{r['reference_us'] / r['engine_us']:.2f}",
-                f"{r['engine_us'] / r['blas_sums_us']:.2f}",
+                f"{r['plain_sums_us'] / r['engine_us']:.2f}",
                 f"{r['engine_us'] / r['inplace_adam_us']:.2f}",
                 "-" if on is None or off is None else f"{off / on:.2f}",
             ]
         )
     headers = ["network", "dtype", "engine us", "reference", "BLAS sums", "in-place Adam"]
+    # Each column: time without the trick / time with it (>1: the trick is faster).
     return "\n".join(
         [
             "5. Speed tricks: gain of each over the engine's plain step (>1: the trick is faster); "
             f"a trick is kept only at >= {TRICK_GOAL} somewhere",
-            "   reference = layers.py pass / engine; allocator = step with glibc's malloc "
-            "defaults / with keep_freed_memory() (child processes, alternating)",
+            "   reference = layers.py pass / engine; BLAS sums = with ndarray.sum / engine; "
+            "in-place Adam = engine / with a scratch-vector Adam;",
+            "   allocator = glibc's malloc defaults / keep_freed_memory() (child processes, "
+            "alternating)",
             table([*headers, "allocator"], rows),
         ]
     )
@@ -801,7 +768,9 @@ def main() -> None:
     keep_freed_memory()
 
     if torch is not None:
-        torch.set_num_threads(CORES)  # numpy's OpenBLAS also uses every core by default
+        # As many threads as numpy's OpenBLAS: every core by default, or OPENBLAS_NUM_THREADS
+        # (app.py sets 1, the server's setting; on a shared machine it is also the fair one).
+        torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS") or CORES))
     info = machine_info()
     timer = Timer()
     results: dict = {"machine": info}

@@ -30,6 +30,7 @@ from ui.settings import (
     STREAMLIT_PARAMS,
     WEIGHT_DECAY_GRID,
     config_from_params,
+    slider_range,
 )
 from ui.text import plain
 
@@ -118,7 +119,12 @@ def draw() -> Config:
     )
     values["noise"] = _select_slider("Noise", NOISE_GRID, "noise")
     values["samples"] = sb.slider(
-        "Samples", 20, 2000, _default("samples"), step=10, key="samples", bind="query-params"
+        "Samples",
+        *slider_range("samples"),
+        _default("samples"),
+        step=10,
+        key="samples",
+        bind="query-params",
     )
     values["train_share"] = _select_slider(
         "Training share",
@@ -129,10 +135,14 @@ def draw() -> Config:
 
     sb.subheader("Network", divider="gray")
     values["depth"] = sb.slider(
-        "Hidden layers", 1, 64, _default("depth"), key="depth", bind="query-params"
+        "Hidden layers", *slider_range("depth"), _default("depth"), key="depth", bind="query-params"
     )
     values["width"] = sb.slider(
-        "Units per layer", 1, 256, _default("width"), key="width", bind="query-params"
+        "Units per layer",
+        *slider_range("width"),
+        _default("width"),
+        key="width",
+        bind="query-params",
     )
     values["activation"] = _selectbox("Activation", tuple(ACTIVATIONS), "activation")
     values["init"] = _selectbox("Init", INITS, "init", help="; ".join(INIT_LABELS.values()))
@@ -161,7 +171,7 @@ def draw() -> Config:
     values["lr"] = _select_slider("Learning rate", LR_GRID, "lr")
     values["batch_size"] = _select_slider("Batch size", BATCH_GRID, "batch_size")
     values["steps"] = sb.slider(
-        "Steps", 1, 3000, _default("steps"), key="steps", bind="query-params"
+        "Steps", *slider_range("steps"), _default("steps"), key="steps", bind="query-params"
     )
     values["weight_decay"] = _select_slider(
         "Weight decay",
@@ -170,7 +180,7 @@ def draw() -> Config:
         help="0 means the optimizer's default: none, or 0.01 for AdamW.",
     )
     values["seed"] = sb.number_input(
-        "Seed", 0, 2**31 - 1, _default("seed"), step=1, key="seed", bind="query-params"
+        "Seed", *slider_range("seed"), _default("seed"), step=1, key="seed", bind="query-params"
     )
     if uploaded is not None:
         values["dataset"] = f"upload_{uploaded.task}"

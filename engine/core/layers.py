@@ -28,6 +28,33 @@ LN_EPS = 1e-5  # LayerNorm's epsilon, as torch.nn.LayerNorm
 Mask = np.ndarray | None
 
 
+# --- sums --------------------------------------------------------------------------------
+# Sums over the batch and means over a sample's units are matrix-vector products with a
+# vector of ones: BLAS computes them about 3x faster than ndarray.sum on a 256 x 64 array,
+# which makes a LayerNorm network's training step 10-15% faster (benchmarks/engine.py).
+
+_ONES: dict[tuple[int, str], np.ndarray] = {}
+
+
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    key = (n, dtype.str)
+    if key not in _ONES:
+        _ONES[key] = np.ones(n, dtype=dtype)
+    return _ONES[key]
+
+
+def batch_sum(x: np.ndarray) -> np.ndarray:
+    """x (N, M) -> (M,): the sum over the batch, as x.sum(axis=-2)."""
+    if x.ndim != 2:
+        return x.sum(axis=-2)
+    return _ones(x.shape[0], x.dtype) @ x
+
+
+def unit_mean(x: np.ndarray) -> np.ndarray:
+    """x (N, M) -> (N, 1): each sample's mean over its units, as x.mean(axis=-1, keepdims=True)."""
+    return (x @ _ones(x.shape[-1], x.dtype))[..., None] / x.shape[-1]
+
+
 # --- affine: z = h W + b -----------------------------------------------------------------
 
 
@@ -42,7 +69,7 @@ def affine_backward(dz: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarra
     h, W = cache
     dh = dz @ np.swapaxes(W, -1, -2)
     dW = np.swapaxes(h, -1, -2) @ dz
-    db = dz.sum(axis=-2)
+    db = batch_sum(dz)
     return dh, dW, db
 
 
@@ -68,9 +95,8 @@ def layer_norm_forward(
     z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = LN_EPS
 ) -> tuple[np.ndarray, tuple]:
     """zn = gamma * (z - mean) / sqrt(var + eps) + beta per sample.  z (N, M), gamma, beta (M,)."""
-    mean = z.mean(axis=-1, keepdims=True)  # (N, 1)
-    centred = z - mean
-    inv_std = 1.0 / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + eps)  # (N, 1)
+    centred = z - unit_mean(z)
+    inv_std = 1.0 / np.sqrt(unit_mean(centred * centred) + eps)  # (N, 1)
     xhat = centred * inv_std  # (N, M): zero mean, unit variance per sample
     zn = xhat * gamma + beta
     return zn, (xhat, inv_std, gamma)
@@ -83,14 +109,10 @@ def layer_norm_backward(dzn: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
     dz = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = gamma * dzn.
     """
     xhat, inv_std, gamma = cache
-    dgamma = (dzn * xhat).sum(axis=-2)
-    dbeta = dzn.sum(axis=-2)
+    dgamma = batch_sum(dzn * xhat)
+    dbeta = batch_sum(dzn)
     dxhat = dzn * gamma
-    dz = inv_std * (
-        dxhat
-        - dxhat.mean(axis=-1, keepdims=True)
-        - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True)
-    )
+    dz = inv_std * (dxhat - unit_mean(dxhat) - xhat * unit_mean(dxhat * xhat))
     return dz, dgamma, dbeta
 
 
