@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from engine.training.config import LIMITS, UPLOAD_PREFIX, Config, format_value
+from engine.training.config import LIMITS, UPLOAD_PREFIX, Config, Limit, format_value
 
 # How long a cached run, comparison or upload is kept (seconds): every cache of the app.
 CACHE_TTL = 3600
@@ -53,14 +53,9 @@ _FALSE = {"0", "false", "no", "off", "f", "n"}
 
 
 @dataclass(frozen=True)
-class Field:
-    """How one URL value is read: its type, default, and allowed values or range."""
+class Field(Limit):
+    """How one URL value is read: the setting's limits, and how a number snaps to its grid."""
 
-    kind: type
-    default: Any
-    lo: float | None = None
-    hi: float | None = None
-    choices: tuple | None = None
     log: bool = False  # snap to the nearest choice on a log scale (0 stays 0)
 
 
