@@ -9,7 +9,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import streamlit as st  # noqa: E402
 
+from engine.core.allocator import keep_freed_memory  # noqa: E402
 from ui import sidebar  # noqa: E402
+
+# Let glibc reuse freed arrays instead of unmapping them (engine/core/allocator.py).
+keep_freed_memory()
 
 st.set_page_config(
     page_title="Backprop Lab",

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from engine.analysis.landscape import comparison_frame, loss_rose, start_loss
-from ui import layout, optimizer_runs, runs
+from ui import layout, optimizer_runs
+from ui import runs as run_cache
 from viz.optimizers import (
     LABELS,
     loss_curves_figure,
@@ -19,8 +20,8 @@ DIRECTIONS = {
     "random": "Two random directions (filter-normalised)",
 }
 
-cfg = runs.config()
-data = runs.uploaded_dataset()
+cfg = run_cache.config()
+data = run_cache.uploaded_dataset()
 
 layout.header(
     "Optimizers",

@@ -1,6 +1,7 @@
 """Overview: the four steps of training on the live run, and where each page goes."""
 
 import math
+from typing import Literal
 
 import streamlit as st
 
@@ -94,7 +95,9 @@ def _number(value: float, percent: bool = False) -> str:
 
 def _metric_tiles(run) -> None:
     """Final train/test loss and accuracy, with the change since the first evaluation."""
-    tiles = [("Steps", f"{run.steps_run}", None, "normal")]
+    tiles: list[tuple[str, str, str | None, Literal["normal", "inverse", "off"]]] = [
+        ("Steps", f"{run.steps_run}", None, "normal")
+    ]
     series = [("Train loss", run.train_loss, False), ("Test loss", run.test_loss, False)]
     if run.data.task != "regression":
         series += [("Train accuracy", run.train_acc, True), ("Test accuracy", run.test_acc, True)]
@@ -107,11 +110,11 @@ def _metric_tiles(run) -> None:
         tiles.append(
             (label, _number(values[-1], percent), delta, "normal" if percent else "inverse")
         )
-    for col, (label, value, delta, colour) in zip(st.columns(len(tiles)), tiles, strict=True):
+    for col, (label, value, change_text, colour) in zip(st.columns(len(tiles)), tiles, strict=True):
         col.metric(
             label,
             value,
-            delta,
+            change_text,
             delta_color=colour,
             help="At the last step, on the whole split; the arrow compares with step 0.",
             border=True,

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from engine import Run, StepRecord
-from engine.analysis.chain_rule import OPTIMIZER_LABELS, chain_rule_terms
+from engine.analysis.chain_rule import chain_rule_terms
 from engine.analysis.update_rule import has_update, step_effect, update_ratios, update_terms
 from ui import layout, lesson, runs, weight_picker
 from viz.gradients import update_ratio_figure
+from viz.optimizers import OPTIMIZER_LABELS
 from viz.update import loss_change_sentence, ratio_sentence, update_lines
 
 
@@ -68,13 +69,14 @@ layout.header(
 )
 layout.try_this(
     "Set **Optimizer** to adam and compare its step with sgd's: Adam divides by the "
-    "gradient's typical size, so every weight moves by about the learning rate."
+    "gradient's typical size, so weights with tiny and large gradients take steps of "
+    "similar size, up to about the learning rate."
 )
 layout.divergence_banner(run)
 step = layout.step_picker(run)
 record = run.record_at(step)
 st.markdown(
-    f"Optimizer: **{OPTIMIZER_LABELS[cfg.optimizer]}**, learning rate **{cfg.lr:g}**"
+    f"Optimizer: **{OPTIMIZER_LABELS[cfg.optimizer][1]}**, learning rate **{cfg.lr:g}**"
     + (f", weight decay **{cfg.weight_decay:g}**." if cfg.weight_decay else ".")
 )
 

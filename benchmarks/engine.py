@@ -29,7 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+import engine.core.layers as layers_module  # noqa: E402
 from engine import Config, Network, make_optimizer, train  # noqa: E402
+from engine.core.allocator import keep_freed_memory  # noqa: E402
+from engine.core.layers import reference_loss_and_grads  # noqa: E402
+from engine.core.optimizers import Optimizer  # noqa: E402
 
 try:
     import torch
@@ -282,6 +286,131 @@ def step_rows(timer: Timer, repeats: int) -> list[dict]:
     return rows
 
 
+# --- speed tricks: each measured against the plain code it would replace ----------------------
+#
+# The engine computes every layer with the reference layer functions (engine/core/layers.py).
+# A trick earns its place only if it buys at least TRICK_GOAL on some network. Kept: sums
+# as BLAS products (measured by swapping in NumPy's sums) and the allocator tweak (measured
+# in child processes). Measured and left out: Adam with one scratch vector (InPlaceAdam).
+
+TRICK_GOAL = 1.05  # plain / with trick
+
+# The engine's sums as BLAS products (engine/core/layers.py), against NumPy's own sums.
+PLAIN_SUMS = {
+    "batch_sum": lambda x: x.sum(axis=-2),
+    "unit_mean": lambda x: x.mean(axis=-1, keepdims=True),
+}
+
+
+class InPlaceAdam(Optimizer):
+    """Adam whose step writes every intermediate into one scratch vector (no temporaries)."""
+
+    def _step_flat(self, params, g: np.ndarray) -> None:
+        p = params.flat
+        if not self.flat_state:
+            self._init_state(params)
+            self.scratch = np.empty_like(p)
+        self.t += 1
+        b1, b2 = self.betas
+        m, v, tmp = self.flat_state["m"], self.flat_state["v"], self.scratch
+        m *= b1
+        m += np.multiply(g, 1.0 - b1, out=tmp)
+        v *= b2
+        np.multiply(g, 1.0 - b2, out=tmp)
+        tmp *= g
+        v += tmp
+        denom = np.sqrt(v, out=tmp)
+        denom /= np.sqrt(1.0 - b2**self.t)
+        denom += self.eps
+        upd = (self.lr / (1.0 - b1**self.t)) * m
+        upd /= denom
+        p -= upd
+        self.last_update = upd
+
+
+def step_fn(net: Network, opt: Optimizer, spec: NetSpec, dtype: type, reference: bool = False):
+    """One training step of `net` with `opt`; reference=True runs the layers.py pass."""
+    X, Y = batch_data(spec, dtype)
+    masks = [None] * net.depth
+
+    def step() -> None:
+        if reference:
+            _, grads = reference_loss_and_grads(net, net.params, X, Y, "mse", masks)
+        else:
+            _, grads = net.loss_and_grads(X, Y, "mse")
+        opt.step(net.params, grads)
+
+    return step
+
+
+def with_plain_sums(fn: Callable[[], None]) -> Callable[[], None]:
+    """fn run with the layers' BLAS sums swapped for ndarray.sum and ndarray.mean."""
+    blas = {name: getattr(layers_module, name) for name in PLAIN_SUMS}
+
+    def run() -> None:
+        for name, plain in PLAIN_SUMS.items():
+            setattr(layers_module, name, plain)
+        try:
+            fn()
+        finally:
+            for name, original in blas.items():
+                setattr(layers_module, name, original)
+
+    return run
+
+
+def trick_rows(timer: Timer, repeats: int) -> list[dict]:
+    """Microseconds per step: the engine, and the engine with each candidate trick."""
+    rows = []
+    for spec in STEP_SPECS:
+        for dtype in (np.float32, np.float64):
+            net, _ = our_step(spec, dtype)
+            fns = {
+                "engine": step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype),
+                "reference": step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype, True),
+                "plain_sums": with_plain_sums(
+                    step_fn(net, make_optimizer("adam", lr=1e-3), spec, dtype)
+                ),
+                "inplace_adam": step_fn(net, InPlaceAdam("adam", lr=1e-3), spec, dtype),
+            }
+            t = compare(timer, fns, repeats, warmup=20)
+            row = {"network": spec.label, "dtype": np.dtype(dtype).name}
+            row.update({f"{k}_us": v * 1e6 for k, v in t.items()})
+            rows.append(row)
+    return rows
+
+
+def allocator_rows(repeats: int, rounds: int = 2) -> dict[str, dict[str, float]]:
+    """Engine step time with glibc's allocator tweak on and off, in alternating child processes."""
+    times: dict[str, dict[str, list[float]]] = {"on": {}, "off": {}}
+    for _ in range(rounds):
+        for mode in ("on", "off"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--step-child", mode, "--repeats", str(repeats)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            for key, us in json.loads(out.stdout.strip().splitlines()[-1]).items():
+                times[mode].setdefault(key, []).append(us)
+    return {mode: {k: statistics.median(v) for k, v in d.items()} for mode, d in times.items()}
+
+
+def step_child(mode: str, repeats: int) -> None:
+    """Print the engine's step times as JSON, with the allocator tweak on or off."""
+    if mode == "on":
+        keep_freed_memory()
+    timer = Timer()
+    out = {}
+    for spec in STEP_SPECS:
+        for dtype in (np.float32, np.float64):
+            _, ours = our_step(spec, dtype)
+            us = compare(timer, {"ours": ours}, repeats, warmup=20)["ours"] * 1e6
+            out[f"{spec.label} {np.dtype(dtype).name}"] = us
+    print(json.dumps(out))
+
+
 # --- whole training runs: recording cost and Playground pace ---------------------------------
 
 
@@ -485,8 +614,8 @@ def verdict(ok: bool | None) -> str:
     return "-" if ok is None else ("PASS" if ok else "FAIL")
 
 
-def report(info: dict, steps: list[dict], overhead: list[dict], pace: list[dict], mem: dict) -> str:
-    """The whole benchmark as plain text."""
+def report_header(info: dict) -> str:
+    """Date, commit, machine, libraries and load of the run."""
     runtime = info["blas_runtime"]
     kernel = ""
     if runtime:
@@ -497,16 +626,26 @@ def report(info: dict, steps: list[dict], overhead: list[dict], pace: list[dict]
         if info["torch"]
         else "torch not installed: our engine only (pip install torch for the comparison)"
     )
+    return "\n".join(
+        [
+            f"Backprop Lab engine benchmark, {info['date']}, engine at {info['engine'] or '?'}",
+            f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}",
+            f"numpy {info['numpy']}, BLAS {info['blas']}{kernel}",
+            f"OPENBLAS_* environment: {env}",
+            torch_line,
+            f"load average (1 min): {info['load_before']:.2f} before, "
+            f"{info['load_after']:.2f} after; "
+            f"{info['timed_blocks']} timed blocks, {info['blocks_retried']} retimed because other "
+            f"processes used the CPU, {info['blocks_disturbed']} still disturbed"
+            + ("  <- times are not reliable" if info["blocks_disturbed"] else ""),
+        ]
+    )
+
+
+def report(info: dict, steps: list[dict], overhead: list[dict], pace: list[dict], mem: dict) -> str:
+    """The whole benchmark as plain text."""
     out = [
-        f"Backprop Lab engine benchmark, {info['date']}, engine at {info['engine'] or '?'}",
-        f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}",
-        f"numpy {info['numpy']}, BLAS {info['blas']}{kernel}",
-        f"OPENBLAS_* environment: {env}",
-        torch_line,
-        f"load average (1 min): {info['load_before']:.2f} before, {info['load_after']:.2f} after; "
-        f"{info['timed_blocks']} timed blocks, {info['blocks_retried']} retimed because other "
-        f"processes used the CPU, {info['blocks_disturbed']} still disturbed"
-        + ("  <- times are not reliable" if info["blocks_disturbed"] else ""),
+        report_header(info),
         "",
         "1. One training step (forward, backward, Adam); median us per step. "
         "ratio = torch / ours (>1: ours is faster); goal >= 1",
@@ -582,33 +721,79 @@ def report(info: dict, steps: list[dict], overhead: list[dict], pace: list[dict]
     return "\n".join(out)
 
 
+def trick_report(tricks: list[dict], alloc: dict[str, dict[str, float]]) -> str:
+    """Table 5: what each candidate trick buys over the engine's plain code."""
+    rows = []
+    for r in tricks:
+        key = f"{r['network']} {r['dtype']}"
+        on, off = alloc.get("on", {}).get(key), alloc.get("off", {}).get(key)
+        rows.append(
+            [
+                r["network"],
+                r["dtype"],
+                f"{r['engine_us']:.0f}",
+                f"{r['reference_us'] / r['engine_us']:.2f}",
+                f"{r['plain_sums_us'] / r['engine_us']:.2f}",
+                f"{r['engine_us'] / r['inplace_adam_us']:.2f}",
+                "-" if on is None or off is None else f"{off / on:.2f}",
+            ]
+        )
+    headers = ["network", "dtype", "engine us", "reference", "BLAS sums", "in-place Adam"]
+    # Each column: time without the trick / time with it (>1: the trick is faster).
+    return "\n".join(
+        [
+            "5. Speed tricks: gain of each over the engine's plain step (>1: the trick is faster); "
+            f"a trick is kept only at >= {TRICK_GOAL} somewhere",
+            "   reference = layers.py pass / engine; BLAS sums = with ndarray.sum / engine; "
+            "in-place Adam = engine / with a scratch-vector Adam;",
+            "   allocator = glibc's malloc defaults / keep_freed_memory() (child processes, "
+            "alternating)",
+            table([*headers, "allocator"], rows),
+        ]
+    )
+
+
 def main() -> None:
     """Run every measurement, print the tables, optionally save JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--repeats", type=int, default=7, help="timed blocks per measurement")
+    parser.add_argument("--tricks-only", action="store_true", help="only table 5, the speed tricks")
+    parser.add_argument("--step-child", choices=("on", "off"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.step_child:
+        step_child(args.step_child, args.repeats)
+        return
+    # The app turns the allocator tweak on at start-up (app.py); measure the engine as it runs.
+    keep_freed_memory()
 
     if torch is not None:
-        torch.set_num_threads(CORES)  # numpy's OpenBLAS also uses every core by default
+        # As many threads as numpy's OpenBLAS: every core by default, or OPENBLAS_NUM_THREADS
+        # (app.py sets 1, the server's setting; on a shared machine it is also the fair one).
+        torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS") or CORES))
     info = machine_info()
     timer = Timer()
-    steps = step_rows(timer, args.repeats)
-    overhead, pace = run_rows(timer, args.repeats)
-    mem = memory_row()
+    results: dict = {"machine": info}
+    sections = []
+    if not args.tricks_only:
+        steps = step_rows(timer, args.repeats)
+        overhead, pace = run_rows(timer, args.repeats)
+        mem = memory_row()
+        results.update(train_step=steps, recording=overhead, playground=pace, memory=mem)
+    tricks = trick_rows(timer, args.repeats)
+    alloc = allocator_rows(args.repeats)
+    results.update(tricks=tricks, allocator=alloc)
     info["load_after"] = os.getloadavg()[0]
     info["timed_blocks"] = timer.blocks
     info["blocks_retried"] = timer.retried
     info["blocks_disturbed"] = timer.disturbed
-    print(report(info, steps, overhead, pace, mem))
+    if not args.tricks_only:
+        sections.append(report(info, steps, overhead, pace, mem))
+    else:
+        sections.append(report_header(info))
+    sections.append(trick_report(tricks, alloc))
+    print("\n\n".join(sections))
     if args.json:
-        results = {
-            "machine": info,
-            "train_step": steps,
-            "recording": overhead,
-            "playground": pace,
-            "memory": mem,
-        }
         args.json.write_text(json.dumps(results, indent=2) + "\n")
         print(f"\nwrote {args.json}")
 

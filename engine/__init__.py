@@ -2,13 +2,12 @@
 
 from engine.analysis.worked_examples import EXAMPLES, worked_step
 from engine.core.activations import ACTIVATIONS
-from engine.core.allocator import keep_freed_memory
 from engine.core.gradcheck import gradcheck
 from engine.core.initializers import INITS
 from engine.core.losses import LOSSES, OUTPUTS
 from engine.core.network import Network
 from engine.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
-from engine.training.config import LR_GRID, SPEC, Config
+from engine.training.config import LIMITS, Config
 from engine.training.datasets import DATASETS, Dataset, TableError, dataset_from_table, make_dataset
 from engine.training.loop import train
 from engine.training.records import LAYER_METRICS, Run, StepRecord
@@ -19,11 +18,10 @@ __all__ = [
     "EXAMPLES",
     "INITS",
     "LAYER_METRICS",
+    "LIMITS",
     "LOSSES",
-    "LR_GRID",
     "OPTIMIZERS",
     "OUTPUTS",
-    "SPEC",
     "Config",
     "Dataset",
     "Network",
@@ -38,5 +36,3 @@ __all__ = [
     "train",
     "worked_step",
 ]
-
-keep_freed_memory()

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from engine import Config, train
+from engine import train
 from engine.analysis.chain_rule import (
     CHECK_TOL,
     chain_rule_terms,
@@ -17,6 +17,7 @@ from engine.analysis.chain_rule import (
     output_grads,
 )
 from engine.core.activations import ACTIVATIONS
+from ui.settings import config_from_params
 
 SMALL = {"steps": "12", "width": "5", "samples": "120"}
 CONFIGS = {
@@ -33,7 +34,7 @@ CONFIGS = {
 
 
 def _run(params: dict[str, str]):
-    cfg, warnings = Config.from_params({**SMALL, "batch_size": "16", **params})
+    cfg, warnings = config_from_params({**SMALL, "batch_size": "16", **params})
     assert not warnings
     return train(cfg)
 
@@ -191,8 +192,8 @@ def test_gradient_check_flags_a_wrong_backward_pass(monkeypatch):
     assert not hidden["agrees"].any()
 
 
-def test_gradient_check_is_fast_on_the_largest_network():
-    cfg, _ = Config.from_params({"depth": "64", "width": "256", "steps": "2"})
+def test_gradient_check_covers_every_layer_of_the_largest_network():
+    cfg, _ = config_from_params({"depth": "64", "width": "256", "steps": "2"})
     run = train(cfg)
     table = gradient_check(run, 1)
     assert len(table) == 65 * 3  # W twice and b once per layer

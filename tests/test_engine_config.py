@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import SPEC, Config
+from engine import Config
 from engine.training.config import (
     MAX_PARAMS,
     MAX_WORK,
@@ -16,6 +16,8 @@ from engine.training.config import (
     format_value,
     parameter_count,
 )
+from ui.settings import SETTINGS as SPEC
+from ui.settings import config_from_params
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -43,7 +45,7 @@ app_configs = st.fixed_dictionaries({name: field_values(name) for name in SPEC})
 def test_url_round_trip_is_exact(cfg):
     params = cfg.to_params()
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in params.items())
-    again, warnings = Config.from_params(params)
+    again, warnings = config_from_params(params)
     assert again == cfg
     assert warnings == []
     assert hash(again) == hash(cfg)
@@ -52,7 +54,7 @@ def test_url_round_trip_is_exact(cfg):
 @SETTINGS
 @given(app_configs)
 def test_changed_params_round_trip(cfg):
-    again, warnings = Config.from_params(cfg.changed_params())
+    again, warnings = config_from_params(cfg.changed_params())
     assert (again, warnings) == (cfg, [])
 
 
@@ -66,7 +68,7 @@ def test_app_configs_respect_the_caps(cfg):
 
 def test_defaults_round_trip_to_an_empty_link():
     assert Config().changed_params() == {}
-    assert Config.from_params({}) == (Config(), [])
+    assert config_from_params({}) == (Config(), [])
 
 
 GARBAGE = [
@@ -104,7 +106,7 @@ def names_field(warnings: list[str], name: str) -> bool:
 @pytest.mark.parametrize("name", list(SPEC))
 def test_garbage_in_any_field_gives_a_valid_config_and_a_warning(name):
     for value in GARBAGE:
-        cfg, warnings = Config.from_params({name: value})
+        cfg, warnings = config_from_params({name: value})
         assert isinstance(cfg, Config)
         assert names_field(warnings, name), (name, value, warnings)
         assert all(len(w) < 250 for w in warnings), warnings
@@ -146,7 +148,7 @@ def test_garbage_in_any_field_gives_a_valid_config_and_a_warning(name):
     ],
 )
 def test_out_of_range_values_are_clamped_with_a_warning(params, field, expected):
-    cfg, warnings = Config.from_params(params)
+    cfg, warnings = config_from_params(params)
     assert getattr(cfg, field) == expected
     assert names_field(warnings, field), warnings
 
@@ -155,17 +157,17 @@ def test_out_of_range_values_are_clamped_with_a_warning(params, field, expected)
     ("text", "expected"), [("TRUE", True), (" yes ", True), ("1", True), ("off", False)]
 )
 def test_boolean_spellings(text, expected):
-    cfg, warnings = Config.from_params({"residual": text})
+    cfg, warnings = config_from_params({"residual": text})
     assert cfg.residual is expected and warnings == []
 
 
 def test_values_from_streamlit_lists_use_the_last():
-    cfg, warnings = Config.from_params({"depth": ["3", "5"]})
+    cfg, warnings = config_from_params({"depth": ["3", "5"]})
     assert cfg.depth == 5 and warnings == []
 
 
 def test_unknown_keys_are_reported_but_streamlits_own_are_not():
-    cfg, warnings = Config.from_params({"embed": "true", "foo": "<script>", "x" * 100: "1"})
+    cfg, warnings = config_from_params({"embed": "true", "foo": "<script>", "x" * 100: "1"})
     assert cfg == Config()
     assert len(warnings) == 2
     assert all("not a setting" in w for w in warnings)
@@ -173,21 +175,23 @@ def test_unknown_keys_are_reported_but_streamlits_own_are_not():
 
 
 def test_upload_dataset_cannot_travel_in_a_link():
-    cfg, warnings = Config.from_params({"dataset": "upload_binary"})
+    cfg, warnings = config_from_params({"dataset": "upload_binary"})
     assert cfg.dataset == "circle"
     assert names_field(warnings, "dataset")
 
 
 @pytest.mark.parametrize("params", [None, 5, "abc", [1, 2, 3], object(), [("a",)]])
 def test_unreadable_params_give_defaults(params):
-    cfg, warnings = Config.from_params(params)
+    cfg, warnings = config_from_params(params)
     assert cfg == Config() and len(warnings) == 1
 
 
 def test_python_values_beyond_float_range_do_not_raise():
-    cfg = Config().replace(seed=10**400, steps=10**5000, lr=float("nan"))
-    assert cfg == Config()
-    cfg, warnings = Config.from_params({"seed": 10**5000})
+    # The engine refuses them with a clear error; the link check turns them into defaults.
+    refused = r"lr=nan is not allowed.*steps=<int> is not allowed.*seed=1000"
+    with pytest.raises(ValueError, match=refused):
+        Config().replace(seed=10**400, steps=10**5000, lr=float("nan"))
+    cfg, warnings = config_from_params({"seed": 10**5000})
     assert cfg.seed == 0 and names_field(warnings, "seed")
 
 
@@ -205,18 +209,18 @@ values = st.one_of(
 @SETTINGS
 @given(st.dictionaries(st.one_of(texts, st.sampled_from(list(SPEC))), values, max_size=12))
 def test_random_dicts_never_raise(params):
-    cfg, warnings = Config.from_params(params)
+    cfg, warnings = config_from_params(params)
     assert isinstance(cfg, Config)
     assert all(isinstance(w, str) for w in warnings)
     # Whatever came in, the result is a config the app can show and round-trip.
-    assert Config.from_params(cfg.to_params()) == (cfg, [])
+    assert config_from_params(cfg.to_params()) == (cfg, [])
 
 
 @SETTINGS
 @given(st.fixed_dictionaries({name: texts for name in SPEC}))
 def test_random_text_in_every_field_never_raises(params):
-    cfg, _ = Config.from_params(params)
-    assert Config.from_params(cfg.to_params()) == (cfg, [])
+    cfg, _ = config_from_params(params)
+    assert config_from_params(cfg.to_params()) == (cfg, [])
 
 
 def test_loss_and_output_follow_the_task_silently_when_not_given():
@@ -226,7 +230,7 @@ def test_loss_and_output_follow_the_task_silently_when_not_given():
         ("spiral3", "cross_entropy", "softmax"),
         ("xor", "bce", "sigmoid"),
     ]:
-        cfg, warnings = Config.from_params({"dataset": dataset})
+        cfg, warnings = config_from_params({"dataset": dataset})
         assert (cfg.loss, cfg.output, warnings) == (loss, output, [])
 
 
@@ -243,7 +247,7 @@ def test_loss_and_output_follow_the_task_silently_when_not_given():
     ],
 )
 def test_a_loss_or_output_that_does_not_fit_is_replaced_with_a_warning(params, loss, output, field):
-    cfg, warnings = Config.from_params(params)
+    cfg, warnings = config_from_params(params)
     assert (cfg.loss, cfg.output) == (loss, output)
     assert names_field(warnings, field), warnings
 
@@ -257,12 +261,12 @@ def test_a_loss_or_output_that_does_not_fit_is_replaced_with_a_warning(params, l
     ],
 )
 def test_fitting_pairs_are_kept(params, kept):
-    cfg, warnings = Config.from_params(params)
+    cfg, warnings = config_from_params(params)
     assert ((cfg.loss, cfg.output), warnings) == (kept, [])
 
 
 def test_weight_cap_shrinks_the_width():
-    cfg, warnings = Config.from_params({"depth": "64", "width": "256", "layer_norm": "true"})
+    cfg, warnings = config_from_params({"depth": "64", "width": "256", "layer_norm": "true"})
     assert cfg.depth == 64
     count = parameter_count(cfg.depth, cfg.width, 1, True)
     assert count <= MAX_PARAMS < parameter_count(cfg.depth, cfg.width + 1, 1, True)
@@ -271,7 +275,7 @@ def test_weight_cap_shrinks_the_width():
 
 
 def test_four_wide_layers_fit_the_weight_cap():
-    cfg, warnings = Config.from_params({"depth": "4", "width": "256"})
+    cfg, warnings = config_from_params({"depth": "4", "width": "256"})
     assert (cfg.width, warnings) == (256, [])
 
 
@@ -284,21 +288,22 @@ def test_work_budget_cuts_the_steps():
         "train_share": "0.9",
         "steps": "3000",
     }
-    cfg, warnings = Config.from_params(params)
+    cfg, warnings = config_from_params(params)
     assert names_field(warnings, "steps")
     assert 1 <= cfg.steps < 3000
     n_params = parameter_count(cfg.depth, cfg.width)
     assert cfg.steps * cfg.effective_batch * n_params <= MAX_WORK
     # A small network keeps all its steps.
-    small, warnings = Config.from_params({"steps": "3000"})
+    small, warnings = config_from_params({"steps": "3000"})
     assert (small.steps, warnings) == (3000, [])
 
 
 def test_direct_construction_refuses_invalid_values():
     with pytest.raises(ValueError, match="depth"):
         Config(depth=0)
-    with pytest.raises(ValueError, match="lr"):
-        Config(lr=0.02)
+    with pytest.raises(ValueError, match=r"lr=200\.0 is not allowed"):
+        Config(lr=200.0)
+    assert Config(lr=0.02).lr == 0.02  # off the slider's grid, but in range: the engine takes it
     with pytest.raises(ValueError, match="loss"):
         Config(dataset="plane", loss="bce")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Network
-from engine.core.network import LN_EPS
+from engine.core.layers import LN_EPS
 
 Z = np.array([1.0, 2.0, 3.0, 6.0])
 GAMMA = np.array([1.0, 2.0, 0.5, -1.0])

@@ -70,13 +70,23 @@ def test_koech_prediction():
     assert step.loss_after < step.trace.loss
 
 
+# Koech's weights as the article's np.random.seed(3) draw prints them: W1 = randn(4, 3) * 0.1
+# and W2 = randn(1, 4) * 0.1, in (units, inputs) orientation. Literal values, so the test
+# does not repeat the code it checks.
+KOECH_W1 = [
+    [0.17886285, 0.04365099, 0.00964975],
+    [-0.18634927, -0.02773882, -0.03547590],
+    [-0.00827415, -0.06270007, -0.00438182],
+    [-0.04772180, -0.13138648, 0.08846224],
+]
+KOECH_W2 = [[0.08813180, 0.17095731, 0.00500336, -0.04046774]]
+
+
 def test_koech_weights_are_the_articles_draw():
-    np.random.seed(3)
-    w1 = np.random.randn(4, 3) * 0.1
-    w2 = np.random.randn(1, 4) * 0.1
     step = worked_step("koech")
-    np.testing.assert_array_equal(step.before["h1.W"], w1.T)
-    np.testing.assert_array_equal(step.before["out.W"], w2.T)
+    np.testing.assert_allclose(step.before["h1.W"], np.array(KOECH_W1).T, atol=6e-9)
+    np.testing.assert_allclose(step.before["out.W"], np.array(KOECH_W2).T, atol=6e-9)
+    assert not step.before["h1.b"].any() and not step.before["out.b"].any()
 
 
 def test_every_example_runs_and_its_gradient_is_the_update():

@@ -7,6 +7,7 @@ import pytest
 
 from engine import Config, train
 from engine.training.loop import DEFAULT_BUDGET, MAX_RECORDS
+from ui.settings import config_from_params
 
 LARGEST = {
     "depth": "64",
@@ -22,7 +23,7 @@ LARGEST = {
 
 
 def largest() -> Config:
-    cfg, warnings = Config.from_params(LARGEST)
+    cfg, warnings = config_from_params(LARGEST)
     # The caps cut the width to fit the weight limit and the steps to fit the work limit.
     assert cfg.depth == 64 and cfg.width < 256 and cfg.steps < 3000
     assert {w.split(":")[0] for w in warnings} == {"width", "steps"}

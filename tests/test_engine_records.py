@@ -203,3 +203,19 @@ def test_a_run_survives_pickling(run):
     np.testing.assert_array_equal(rec.params.flat, run.records[7].params.flat)
     np.testing.assert_array_equal(back.loss, run.loss)
     np.testing.assert_array_equal(back.predict(run.data.X_test), run.predict(run.data.X_test))
+
+
+def test_sigmoid_saturation_counts_both_tails():
+    """The Forward page's statistic for sigmoid: the share of a outside [0.03, 0.97]."""
+    cfg = Config(
+        activation="sigmoid", init="normal", init_std=1.0, depth=3, width=16, batch_size=16
+    )
+    run = train(cfg.replace(steps=3))
+    col = LAYER_METRICS.index("saturated")
+    low = high = 0
+    for j, name in enumerate(run.layer_names[:-1]):
+        a = run.records[0].layers[name].a  # the whole batch: 16 rows are recorded
+        low, high = low + np.sum(a < 0.03), high + np.sum(a > 0.97)
+        expected = np.mean((a < 0.03) | (a > 0.97))
+        assert run.layer_scalars[0, j, col] == pytest.approx(expected)
+    assert low > 0 and high > 0  # both tails occur, so a one-sided count would fail

@@ -20,7 +20,6 @@ from engine.analysis.experiments import (
     SWEEP_DEPTHS,
     VARIANTS,
     compare_variants,
-    comparison_steps,
     depth_sweep,
     first_last_ratio,
     grad_norms_at_init,
@@ -32,6 +31,7 @@ from engine.analysis.experiments import (
     percentile_bands,
     sweep_width,
     variant_configs,
+    variant_steps,
 )
 from engine.core.activations import ACTIVATIONS
 
@@ -172,11 +172,11 @@ def test_compare_variants_trains_four_ways():
 
 
 def test_comparison_steps_keep_four_runs_about_as_quick_as_one(monkeypatch):
-    assert comparison_steps(Config()) == 300
-    assert comparison_steps(Config(depth=20)) == 300
+    assert variant_steps(Config()) == 300
+    assert variant_steps(Config(depth=20)) == 300
     deep = Config(depth=64, width=1, steps=3000)
-    assert comparison_steps(deep) == experiments.COMPARE_LAYER_STEPS // 65
-    assert comparison_steps(Config(width=256, depth=3, batch_size=1024)) < 300
+    assert variant_steps(deep) == experiments.COMPARE_LAYER_STEPS // 65
+    assert variant_steps(Config(width=256, depth=3, batch_size=1024)) < 300
     monkeypatch.setattr(experiments, "COMPARE_LAYER_STEPS", 100)
     results = compare_variants(Config(depth=3, width=4, steps=500))
     for r in results.values():

@@ -11,11 +11,11 @@ from engine.analysis.landscape import (
     GRID,
     SURFACE_WORK,
     comparison_frame,
-    comparison_steps,
     filter_normalized_directions,
     loss_surface,
     losses_at,
     median_update_ratio,
+    optimizer_steps,
     pca_directions,
     plan_surface,
     project,
@@ -26,6 +26,7 @@ from engine.analysis.landscape import (
     trajectory,
     weight_history,
 )
+from ui.settings import config_from_params
 
 SMALL = Config(samples=120, steps=60, width=5)
 NAMES = ("sgd", "momentum", "rmsprop", "adam")
@@ -221,9 +222,9 @@ def test_plan_surface_stays_within_the_work_budget():
 
 
 def test_comparison_steps_shrink_only_runs_the_work_budget_limits():
-    assert comparison_steps(Config(), 5) == 300
-    assert comparison_steps(Config(steps=3000), 5) == 3000
-    big = Config.from_params({"depth": "64", "steps": "3000"})[0]
+    assert optimizer_steps(Config(), 5) == 300
+    assert optimizer_steps(Config(steps=3000), 5) == 3000
+    big = config_from_params({"depth": "64", "steps": "3000"})[0]
     assert big.steps < 3000  # the work budget already limits one run
-    assert comparison_steps(big, 5) == big.steps * 2 // 5
-    assert comparison_steps(big.replace(steps=10), 5) == 10
+    assert optimizer_steps(big, 5) == big.steps * 2 // 5
+    assert optimizer_steps(big.replace(steps=10), 5) == 10

@@ -10,6 +10,7 @@ import pytest
 from engine import Config, train
 from engine.analysis.chain_rule import chain_rule_terms
 from tests.apptest_utils import (
+    HOSTILE_PARAMS,
     assert_ok,
     decode,
     page_text,
@@ -17,6 +18,7 @@ from tests.apptest_utils import (
     run_hostile_link,
     run_page,
 )
+from ui.settings import config_from_params
 from viz.backward import tex_num
 
 PAGE = "app_pages/backward.py"
@@ -134,7 +136,7 @@ def test_other_configs(params, layer, extra):
     at = run_page(PAGE, params)
     assert_ok(at, charts=2)
     assert not at.warning
-    run = train(Config.from_params(params)[0])
+    run = train(config_from_params(params)[0])
     frames = [f["name"] for f in plotly_specs(at)[0]["frames"]]
     assert frames == run.layer_names[::-1]
     at.selectbox(key="cr_layer").set_value(layer).run()
@@ -153,14 +155,14 @@ def test_a_larger_batch_says_what_the_sum_covers():
     text = page_text(at)
     assert "first 32 of the batch's 64 samples" in text
     assert "the 32 recorded samples" in text
-    run = train(Config.from_params(params)[0])
+    run = train(config_from_params(params)[0])
     t = chain_rule_terms(run, _shown_step(at), "h1", 0, 0)
     assert tex_num(t.dW) in _latex(at) and tex_num(t.dW_terms) in _latex(at)
     assert "SGD steps against the gradient" in text
 
 
 def test_hostile_link_warns_and_still_draws():
-    at = run_hostile_link(PAGE, charts=2)
+    at = run_hostile_link(PAGE, charts=2, params=HOSTILE_PARAMS)
     specs = plotly_specs(at)
     assert len(specs[0]["frames"]) == 12  # 64 layers (clamped): an even selection
     assert len(at.latex) >= 3

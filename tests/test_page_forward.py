@@ -17,6 +17,7 @@ from tests.apptest_utils import (
     run_hostile_link,
     run_page,
 )
+from ui.settings import config_from_params
 
 PAGE = "app_pages/forward.py"
 STEP = 152  # a recorded step of the default run (stride 4), set through the step slider
@@ -81,7 +82,7 @@ def test_beyond_the_thresholds_layers_become_heatmaps():
     at.select_slider(key="forward_layer").set_value("h13").run()
     heat = plotly_specs(at)[0]
     assert heat["layout"]["title"]["text"].startswith("Layer h13 at step 12")
-    run = train(Config.from_params(params)[0])
+    run = train(config_from_params(params)[0])
     rec = run.records[12]
     z = decode(heat["data"][0]["z"]).reshape(4, -1)
     np.testing.assert_array_equal(z, rec.layers["h13"].a.T)

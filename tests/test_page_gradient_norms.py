@@ -16,6 +16,7 @@ from tests.apptest_utils import (
     run_hostile_link,
     run_page,
 )
+from ui.settings import config_from_params
 
 PAGE = "app_pages/gradient_norms.py"
 TITLES = (
@@ -87,7 +88,7 @@ def test_other_configs(params):
     assert_ok(at, charts=6)
     assert not at.warning
     heat = plotly_specs(at)[0]
-    cfg = Config.from_params(params)[0]
+    cfg = config_from_params(params)[0]
     assert len(heat["data"][0]["y"]) == cfg.depth + 1
     if params.get("activation") == "sigmoid":
         # The sigmoid network's first layer gets far less gradient than its last.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.training.config import Field
 from ui import page_params
 from ui.page_params import clean_page_params
+from ui.settings import Field
 
 FIELDS = {
     "sample": Field(int, 0, 0, 31),

@@ -17,6 +17,7 @@ from tests.apptest_utils import (
     run_page,
 )
 from ui import vanishing_runs
+from ui.settings import config_from_params
 from ui.vanishing_runs import sci
 
 PAGE = "app_pages/vanishing.py"
@@ -95,7 +96,7 @@ def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
     assert not at.warning
-    cfg = Config.from_params(params)[0]
+    cfg = config_from_params(params)[0]
     profiles = plotly_specs(at)[0]
     assert len(decode(_traces(profiles)[0]["y"])) == cfg.depth + 1
     if params.get("activation") == "sigmoid":

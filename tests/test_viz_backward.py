@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from engine import Config, train
+from engine import train
 from engine.analysis.chain_rule import chain_rule_terms, delta_norms
 from tests.apptest_utils import decode
+from ui.settings import config_from_params
 from viz.backward import (
     LOG_DECADES,
     LOG_TICKS,
@@ -24,7 +25,7 @@ from viz.backward import (
 
 
 def _run(**params: str):
-    cfg, _ = Config.from_params({"steps": "10", "samples": "120", **params})
+    cfg, _ = config_from_params({"steps": "10", "samples": "120", **params})
     return train(cfg)
 
 
@@ -35,7 +36,7 @@ def small():
 
 @pytest.fixture(scope="module")
 def deepest():
-    cfg, _ = Config.from_params({"depth": "64", "width": "256", "steps": "3"})
+    cfg, _ = config_from_params({"depth": "64", "width": "256", "steps": "3"})
     return train(cfg)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Config, train
+from ui.settings import config_from_params
 from viz.forward import (
     activation_boxes_figure,
     activation_stats_figure,
@@ -24,7 +25,7 @@ def run():
 
 @pytest.fixture(scope="module")
 def big_run():
-    cfg, _ = Config.from_params({"depth": "64", "width": "256", "steps": "3"})
+    cfg, _ = config_from_params({"depth": "64", "width": "256", "steps": "3"})
     return train(cfg)
 
 
@@ -66,7 +67,7 @@ def test_layer_inputs_reproduce_z(run):
 
 
 def test_layer_inputs_with_residual_and_dropout():
-    cfg, _ = Config.from_params({"depth": "3", "residual": "true", "dropout": "0.3", "steps": "5"})
+    cfg, _ = config_from_params({"depth": "3", "residual": "true", "dropout": "0.3", "steps": "5"})
     run = train(cfg)
     rec = run.records[4]
     inputs = layer_inputs(rec, run.layer_names)

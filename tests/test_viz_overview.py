@@ -7,6 +7,7 @@ import pytest
 
 from engine import Config, train
 from engine.analysis.grid import animation_steps, grid_for, max_frames, predictions_on_grid
+from ui.settings import config_from_params
 from viz.network_graph import fits_graph
 from viz.overview import boundary_figure, loss_figure, network_diagram
 
@@ -20,19 +21,19 @@ def binary_run():
 
 @pytest.fixture(scope="module")
 def spiral_run():
-    cfg, _ = Config.from_params({"dataset": "spiral3", "steps": "20"})
+    cfg, _ = config_from_params({"dataset": "spiral3", "steps": "20"})
     return train(cfg)
 
 
 @pytest.fixture(scope="module")
 def sine_run():
-    cfg, _ = Config.from_params({"dataset": "sine", "steps": "20"})
+    cfg, _ = config_from_params({"dataset": "sine", "steps": "20"})
     return train(cfg)
 
 
 @pytest.fixture(scope="module")
 def big_run():
-    cfg, _ = Config.from_params({"depth": "64", "width": "256", "steps": "3"})
+    cfg, _ = config_from_params({"depth": "64", "width": "256", "steps": "3"})
     return train(cfg)
 
 
@@ -132,7 +133,7 @@ def test_loss_curve_is_the_runs_loss(binary_run):
 
 def test_diverged_loss_curve_drops_the_infinite_value():
     params = {"dataset": "sine", "lr": "100", "optimizer": "sgd", "steps": "200", "depth": "4"}
-    cfg, _ = Config.from_params(params)
+    cfg, _ = config_from_params(params)
     with np.errstate(all="ignore"):
         run = train(cfg)
     assert run.diverged_at is not None
@@ -166,7 +167,7 @@ def test_largest_network_figures_stay_small(big_run):
 
 
 def test_full_animation_stays_small():
-    cfg, _ = Config.from_params({"dataset": "spiral3", "steps": "100"})
+    cfg, _ = config_from_params({"dataset": "spiral3", "steps": "100"})
     run = train(cfg)
     steps = animation_steps(run.recorded_steps, 50, max_frames(run, 40))
     assert len(steps) == 40

@@ -106,7 +106,9 @@ TERMS: tuple[tuple[str, str], ...] = (
     (
         "Adam's m and v",
         "Adam keeps two running averages per weight: m of the gradient (its direction) and "
-        "v of its square (its size). It steps by m / √v, so every weight moves by about lr.",
+        "v of its square (its size). It steps by lr · m / √v: a weight whose gradient keeps "
+        "its sign moves by about lr, however small the gradient; one whose gradient flips "
+        "moves less.",
     ),
     (
         "Weight decay",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -51,7 +52,12 @@ def step_picker(run: Run, label: str = "Step") -> int:
         f"Full tensors are recorded at {len(steps)} of the {run.steps_run} steps "
         f"(every {run.stride}), always including the first and the last."
     )
-    options = {"options": steps, "key": STEP_KEY, "bind": "query-params", "help": help_text}
+    options: dict[str, Any] = {
+        "options": steps,
+        "key": STEP_KEY,
+        "bind": "query-params",
+        "help": help_text,
+    }
     if current is None:
         # The session's first slider: the URL decides, else the last step.
         return int(st.select_slider(label, value=steps[-1], **options))

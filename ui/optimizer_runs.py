@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import Config, Dataset, Run, train
-from engine.analysis.landscape import Surface, comparison_steps, surface_for
+from engine.analysis.landscape import Surface, optimizer_steps, surface_for
+from ui.settings import CACHE_TTL
 
 # The optimizers compared; the sidebar's optimizer joins them when it is not one of these.
 COMPARED = ("sgd", "momentum", "rmsprop", "adam", "adamw")
 # Recording budget per optimizer: enough for the paths, small enough to cache many configs.
 RUN_BUDGET = 4 * 2**20
 CACHE_ENTRIES = 16
-CACHE_TTL = 3600
 
 # Counts real (uncached) computations in this process; tests read it to prove caching.
 CALLS = {"train": 0, "surface": 0}
@@ -28,7 +28,7 @@ def train_all(cfg: Config, data: Dataset | None = None) -> dict[str, Run]:
     """Every compared optimizer trained on the same data from the same initial weights."""
     CALLS["train"] += 1
     names = optimizer_names(cfg)
-    steps = comparison_steps(cfg, len(names))
+    steps = optimizer_steps(cfg, len(names))
     # Created inside the cached function: a cache hit replays it already emptied.
     bar = st.progress(0.0, text="Training the optimizers…")
     runs: dict[str, Run] = {}

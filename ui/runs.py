@@ -7,6 +7,7 @@ import hashlib
 import streamlit as st
 
 from engine import Config, Dataset, Run, train
+from ui.settings import CACHE_TTL
 
 CONFIG_KEY = "_config"
 UPLOAD_KEY = "_upload_dataset"
@@ -17,7 +18,6 @@ TRAIN_CALLS = {"count": 0}
 # A shared demo keeps at most this many runs, each for at most an hour; a run of the
 # largest config holds at most the 32 MB recording budget plus its scalars.
 CACHE_ENTRIES = 24
-CACHE_TTL = 3600
 
 
 def config() -> Config:

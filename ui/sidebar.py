@@ -8,33 +8,36 @@ import streamlit as st
 
 from engine import Config
 from engine.core.activations import ACTIVATIONS
-from engine.core.initializers import INIT_LABELS, INITS
+from engine.core.initializers import INITS
 from engine.core.losses import VALID_OUTPUTS
 from engine.core.optimizers import OPTIMIZERS
-from engine.training.config import (
-    BATCH_GRID,
-    DROPOUT_GRID,
-    INIT_STD_GRID,
-    LR_GRID,
-    NOISE_GRID,
-    SHARE_GRID,
-    SPEC,
-    STREAMLIT_PARAMS,
-    TASK_LOSSES,
-    TASK_OUTPUTS,
-    WEIGHT_DECAY_GRID,
-)
-from engine.training.datasets import DATASET_LABELS, DATASETS, task_of
+from engine.training.config import TASK_LOSSES, TASK_OUTPUTS
+from engine.training.datasets import DATASETS, task_of
 from ui import upload
 from ui.layout import RAW_STEP_KEY, STEP_KEY
 from ui.page_params import PAGE_PARAMS, clean_page_params
 from ui.runs import CONFIG_KEY, UPLOAD_KEY
+from ui.settings import (
+    BATCH_GRID,
+    DATASET_LABELS,
+    DROPOUT_GRID,
+    INIT_LABELS,
+    INIT_STD_GRID,
+    LR_GRID,
+    NOISE_GRID,
+    SETTINGS,
+    SHARE_GRID,
+    STREAMLIT_PARAMS,
+    WEIGHT_DECAY_GRID,
+    config_from_params,
+    slider_range,
+)
 from ui.text import plain
 
 CLEANED_KEY = "_url_cleaned"
 URL_WARNINGS_KEY = "_url_warnings"
 URL_CONFIG_KEY = "_url_config"
-BOUND_KEYS = tuple(SPEC)
+BOUND_KEYS = tuple(SETTINGS)
 
 
 def clean_url_once() -> None:
@@ -51,7 +54,7 @@ def clean_url_once() -> None:
     last = {k: v[-1] if v else "" for k, v in raw.items()}
     page_local, page_warnings = clean_page_params(last)
     params = {k: v for k, v in last.items() if k != STEP_KEY and k not in PAGE_PARAMS}
-    cfg, warnings = Config.from_params(params)
+    cfg, warnings = config_from_params(params)
     warnings += page_warnings
     st.session_state[URL_WARNINGS_KEY] = warnings
     st.session_state[URL_CONFIG_KEY] = cfg
@@ -71,13 +74,13 @@ def clean_url_once() -> None:
 
 def _reset() -> None:
     for key in BOUND_KEYS:
-        st.session_state[key] = SPEC[key].default
+        st.session_state[key] = SETTINGS[key].default
     st.session_state.pop(STEP_KEY, None)
     st.session_state.pop(UPLOAD_KEY, None)
 
 
 def _default(key: str, options: tuple | None = None):
-    value = SPEC[key].default
+    value = SETTINGS[key].default
     return value if options is None or value in options else options[0]
 
 
@@ -116,7 +119,12 @@ def draw() -> Config:
     )
     values["noise"] = _select_slider("Noise", NOISE_GRID, "noise")
     values["samples"] = sb.slider(
-        "Samples", 20, 2000, _default("samples"), step=10, key="samples", bind="query-params"
+        "Samples",
+        *slider_range("samples"),
+        _default("samples"),
+        step=10,
+        key="samples",
+        bind="query-params",
     )
     values["train_share"] = _select_slider(
         "Training share",
@@ -127,10 +135,14 @@ def draw() -> Config:
 
     sb.subheader("Network", divider="gray")
     values["depth"] = sb.slider(
-        "Hidden layers", 1, 64, _default("depth"), key="depth", bind="query-params"
+        "Hidden layers", *slider_range("depth"), _default("depth"), key="depth", bind="query-params"
     )
     values["width"] = sb.slider(
-        "Units per layer", 1, 256, _default("width"), key="width", bind="query-params"
+        "Units per layer",
+        *slider_range("width"),
+        _default("width"),
+        key="width",
+        bind="query-params",
     )
     values["activation"] = _selectbox("Activation", tuple(ACTIVATIONS), "activation")
     values["init"] = _selectbox("Init", INITS, "init", help="; ".join(INIT_LABELS.values()))
@@ -159,7 +171,7 @@ def draw() -> Config:
     values["lr"] = _select_slider("Learning rate", LR_GRID, "lr")
     values["batch_size"] = _select_slider("Batch size", BATCH_GRID, "batch_size")
     values["steps"] = sb.slider(
-        "Steps", 1, 3000, _default("steps"), key="steps", bind="query-params"
+        "Steps", *slider_range("steps"), _default("steps"), key="steps", bind="query-params"
     )
     values["weight_decay"] = _select_slider(
         "Weight decay",
@@ -168,7 +180,7 @@ def draw() -> Config:
         help="0 means the optimizer's default: none, or 0.01 for AdamW.",
     )
     values["seed"] = sb.number_input(
-        "Seed", 0, 2**31 - 1, _default("seed"), step=1, key="seed", bind="query-params"
+        "Seed", *slider_range("seed"), _default("seed"), step=1, key="seed", bind="query-params"
     )
     if uploaded is not None:
         values["dataset"] = f"upload_{uploaded.task}"

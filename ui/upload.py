@@ -14,6 +14,7 @@ from engine.training.datasets import (
     read_table,
 )
 from ui.runs import UPLOAD_KEY
+from ui.settings import CACHE_TTL
 from ui.text import plain
 
 FILE_KEY = "upload_file"
@@ -68,7 +69,7 @@ def _keep_previous(problem: str) -> Dataset | None:
     return previous
 
 
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+@st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
 def _parse_cached(digest: str, _data: bytes):
     return read_table(_data)
 

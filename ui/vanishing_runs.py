@@ -16,9 +16,9 @@ from engine.analysis.experiments import (
     compare_variants,
     depth_sweep,
 )
+from ui.settings import CACHE_TTL
 
 CACHE_ENTRIES = 16
-CACHE_TTL = 3600
 PROGRESS_STEP = 0.05  # redraw the bar every 5 % of a variant's training
 
 # Counts real (uncached) computations in this process; tests read it to prove caching.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine import StepRecord
-from engine.analysis.chain_rule import OPTIMIZER_LABELS, ChainTerms
+from engine.analysis.chain_rule import ChainTerms
+from viz.optimizers import OPTIMIZER_LABELS
 from viz.style import DIVERGING, NEUTRAL, POSITIVE, animation_controls, base_layout
 
 MAX_LAYERS = 12  # layers drawn in the flow figure; deeper networks show an even selection
@@ -86,7 +88,7 @@ def flow_figure(
         ):
             full = record.layers[name].delta if row == 1 else record.layers[name].dW
             m = _max_abs(full) or 1.0
-            trace = dict(
+            trace: dict[str, Any] = dict(
                 name=f"{name} {'delta' if row == 1 else 'dW'}",
                 x=np.arange(values.shape[1]),
                 y=np.arange(values.shape[0]),
@@ -254,6 +256,7 @@ def _output_delta(t: ChainTerms, n: int) -> tuple[str, str]:
             "formula); this is the engine's value, which already holds the 1/N of the batch mean."
         )
         return text, f"{lhs} = {tex_num(t.delta[n])}"
+    assert t.y_hat is not None and t.y is not None  # an output layer's terms
     yh, y = tex_num(t.y_hat[n]), _f(t.y[n])
     nk = f"{t.batch} \\cdot {t.units}"
     if (t.loss, t.output) == ("mse", "identity"):
@@ -281,6 +284,9 @@ def _output_delta(t: ChainTerms, n: int) -> tuple[str, str]:
 
 def _hidden_delta(t: ChainTerms, n: int) -> list[tuple[str, str]]:
     j, m, sup = t.j, t.next_layer, f"^{{({n})}}"
+    # A hidden layer's terms (chain_rule_terms fills them for every hidden layer).
+    assert t.back_sum is not None and t.d_a is not None and t.fprime is not None
+    assert t.plain_delta is not None
     back = rf"\sum_k w^{{[{m}]}}_{{{j},k}}\,\delta^{{[{m}]({n})}}_k"
     lines = [
         (
@@ -331,6 +337,7 @@ def _hidden_delta(t: ChainTerms, n: int) -> list[tuple[str, str]]:
             )
         )
     else:
+        ln_term = t.ln_term
         lines.append(
             (
                 f"**Through the activation.** Multiply by the slope of **{t.activation}** at "
@@ -347,7 +354,7 @@ def _hidden_delta(t: ChainTerms, n: int) -> list[tuple[str, str]]:
                 "With **LayerNorm**, z is normalised together with the other units of the "
                 "sample, so δ also goes back through the normalisation (scaled by γ/σ, minus "
                 "the sample's mean terms); that adds the LayerNorm term:",
-                rf"\delta_{{{j}}}{sup} = {tex_num(t.plain_delta[n])} + {_f(t.ln_term[n])} = "
+                rf"\delta_{{{j}}}{sup} = {tex_num(t.plain_delta[n])} + {_f(ln_term[n])} = "
                 rf"{tex_num(t.delta[n])}",
             )
         )
@@ -398,7 +405,7 @@ def chain_rule_lines(t: ChainTerms, n: int) -> list[tuple[str, str]]:
 
 def _update_line(t: ChainTerms, dw: str) -> tuple[str, str]:
     w = rf"w_{{{t.i},{t.j}}}"
-    label = OPTIMIZER_LABELS.get(t.optimizer, t.optimizer)
+    label = OPTIMIZER_LABELS[t.optimizer][1] if t.optimizer in OPTIMIZER_LABELS else t.optimizer
     if t.sgd_update is not None:
         if t.weight_decay:
             text = (
@@ -414,7 +421,7 @@ def _update_line(t: ChainTerms, dw: str) -> tuple[str, str]:
             text = f"**The update.** {label} steps against the gradient, learning rate η = {t.lr}:"
             rule = rf"{w} - \eta\,{dw}"
             nums = rf"{tex_num(t.w)} - {tex_num(t.lr)} \times {_f(t.dW)}"
-        return text, rf"{w} \leftarrow {rule} = {nums} = {tex_num(t.w_new)}"
+        return text, rf"{w} \leftarrow {rule} = {nums} = {tex_num(float(t.w_new or 0.0))}"
     if t.update is None:
         return (
             f"**The update.** {label}'s step is not kept for a network this large, so the new "
@@ -429,5 +436,5 @@ def _update_line(t: ChainTerms, dw: str) -> tuple[str, str]:
     return (
         text,
         rf"{w} \leftarrow {w} - \Delta {w} = {tex_num(t.w)} - {_f(t.update)} = "
-        rf"{tex_num(t.w_new)}",
+        rf"{tex_num(float(t.w_new or 0.0))}",
     )

@@ -245,11 +245,11 @@ def loss_functions_figure(
     if sample_z is not None and sample_z.size:
         for i, name in enumerate(curves):
             marks = loss_curve(name, sample_z, curves[name].target)
-            panels = (
+            mark_panels = (
                 (marks.y_hat, marks.value, "ŷ = %{x:.4g}<br>L = %{y:.4g}"),
                 (marks.z, marks.dz, "z = %{x:.4g}<br>dL/dz = %{y:.4g}"),
             )
-            for col, (x, y, values) in enumerate(panels, start=1):
+            for col, (x, y, values) in enumerate(mark_panels, start=1):
                 fig.add_trace(
                     go.Scatter(
                         x=x,

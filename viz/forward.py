@@ -16,16 +16,7 @@ MAX_LINE_POINTS = 400  # points per line over training; longer runs are thinned 
 def layer_inputs(record: StepRecord, names: list[str]) -> list[np.ndarray]:
     """The input h of each weight layer for the recorded samples: x, then each layer's output."""
     inputs = [record.x]
-    for name in names[:-1]:
-        rec = record.layers[name]
-        # A layer's output is a, times the dropout mask, plus its input when residual.
-        if rec.h_out is not None:
-            out = rec.h_out
-        elif rec.mask is not None:
-            out = rec.a * rec.mask
-        else:
-            out = rec.a
-        inputs.append(out)
+    inputs += [record.layers[name].output for name in names[:-1]]
     return inputs
 
 

@@ -12,14 +12,16 @@ from engine.analysis.landscape import Surface, median_update_ratio, weight_histo
 from viz.curves import with_gaps
 from viz.style import NEUTRAL, SERIES, base_layout
 
-LABELS = {
-    "sgd": "SGD",
-    "momentum": "momentum",
-    "nesterov": "Nesterov",
-    "rmsprop": "RMSProp",
-    "adam": "Adam",
-    "adamw": "AdamW",
+# Each optimizer's short name (legends) and full name (sentences): the app's one table.
+OPTIMIZER_LABELS = {
+    "sgd": ("SGD", "SGD"),
+    "momentum": ("momentum", "SGD with momentum 0.9"),
+    "nesterov": ("Nesterov", "SGD with Nesterov momentum 0.9"),
+    "rmsprop": ("RMSProp", "RMSProp"),
+    "adam": ("Adam", "Adam"),
+    "adamw": ("AdamW", "AdamW"),
 }
+LABELS = {name: short for name, (short, _) in OPTIMIZER_LABELS.items()}
 # The state panels of the inspector, and which optimizers keep each state.
 STATE_PANELS = {
     "velocity": "velocity (momentum)",

@@ -38,7 +38,7 @@ def _background(run: Run, xs: np.ndarray, ys: np.ndarray, z: np.ndarray):
             z=_f32(z),
             zmin=0.0,
             zmax=1.0,
-            colorscale=[[p, _lighten(c, 0.35)] for p, c in DIVERGING],
+            colorscale=[[p, _lighten(str(c), 0.35)] for p, c in DIVERGING],
             contours=dict(start=0.5, end=0.5, size=0.5, coloring="heatmap", showlabels=False),
             line=dict(color="#111827", width=2),
             colorbar=dict(title=dict(text=label, side="right"), thickness=12, len=0.8),

@@ -90,8 +90,8 @@ def _rmsprop_lines(t: UpdateTerms) -> list[Line]:
             rf"{1 - t.alpha:.2g} \cdot {_p(t.g)}^2 = {_n(s1)}",
         ),
         (
-            "and divides the gradient by its square root, so every weight moves by a "
-            "similar amount:",
+            "and divides the gradient by its square root, so small and large gradients give "
+            "steps of similar size:",
             rf"\Delta w = \text{{lr}} \cdot \frac{{g}}{{\sqrt{{s_{{{t.t}}}}} + \epsilon}} = "
             rf"{t.lr:g} \cdot \frac{{{_n(t.g)}}}{{\sqrt{{{_n(s1)}}} + 10^{{-8}}}} = {_n(t.update)}",
         ),

@@ -149,12 +149,10 @@ def network_figure(ws: WorkedStep, after: bool = False) -> go.Figure:
     """The example's network with every unit's value and every weight, before or after the step."""
     ex = EXAMPLES[ws.name]
     params = ws.after if after else ws.before
-    net = ex.network()
-    np.copyto(net.params.flat, params.flat)
-    trace = net.forward(ws.x)
+    trace = ws.after_trace if after else ws.trace
     hidden_z, hidden_a = trace.layers[0].z[0], trace.layers[0].a[0]
     out_z, out_a = trace.logits[0], trace.y_hat[0]
-    loss = ws.loss_after if after else ws.trace.loss
+    loss = trace.loss
     names = unit_names(ws.name)
     n_in, n_hidden, n_out = ex.sizes
     # Inputs and hidden units each share their column with a bias node (the constant 1).

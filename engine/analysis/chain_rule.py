@@ -13,18 +13,9 @@ import pandas as pd
 
 from engine.core.activations import ACTIVATIONS
 from engine.core.gradcheck import relative_error
+from engine.core.layers import layer_norm_backward, layer_norm_forward
 from engine.core.losses import loss_value
-from engine.core.network import LN_EPS
 from engine.training.records import Run, StepRecord
-
-OPTIMIZER_LABELS = {
-    "sgd": "SGD",
-    "momentum": "SGD with momentum 0.9",
-    "nesterov": "SGD with Nesterov momentum 0.9",
-    "rmsprop": "RMSProp",
-    "adam": "Adam",
-    "adamw": "AdamW",
-}
 
 # Central differences: step and how many entries of each parameter tensor to check.
 CHECK_EPS = 1e-6
@@ -63,7 +54,6 @@ class ChainTerms:
     y: np.ndarray | None  # target of output j (out layer only)
     loss_delta: np.ndarray | None  # delta_j from the loss formula, where it is a simple one
     delta: np.ndarray  # delta_j = dL/dz_j from the terms above
-    delta_recorded: np.ndarray  # the engine's delta_j
     products: np.ndarray  # a_i * delta_j per sample
     dW_terms: float  # sum of the products over the recorded samples
     dW: float  # the engine's dL/dW[i, j] (whole batch)
@@ -111,12 +101,7 @@ def layer_input(record: StepRecord, layer_names: list[str], layer: str) -> tuple
     if k == 0:
         return record.x, "x"
     name = layer_names[k - 1]
-    prev = record.layers[name]
-    if prev.h_out is not None:  # residual: h + a * mask
-        return prev.h_out, name
-    if prev.mask is not None:  # dropout scales the output the next layer sees
-        return prev.a * prev.mask, name
-    return prev.a, name
+    return record.layers[name].output, name
 
 
 def output_grads(record: StepRecord, layer_names: list[str]) -> dict[str, np.ndarray]:
@@ -147,17 +132,12 @@ def _loss_delta(
     return None
 
 
-def _layer_norm_delta(z: np.ndarray, gamma: np.ndarray, dzn: np.ndarray) -> np.ndarray:
+def _layer_norm_delta(
+    z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dzn: np.ndarray
+) -> np.ndarray:
     # Backward of gamma * (z - mean) / sqrt(var + eps) + beta over each sample's units.
-    mean = z.mean(axis=1, keepdims=True)
-    inv_std = 1.0 / np.sqrt(((z - mean) ** 2).mean(axis=1, keepdims=True) + LN_EPS)
-    xhat = (z - mean) * inv_std
-    dxhat = dzn * gamma
-    return inv_std * (
-        dxhat
-        - dxhat.mean(axis=1, keepdims=True)
-        - xhat * (dxhat * xhat).mean(axis=1, keepdims=True)
-    )
+    _, cache = layer_norm_forward(z, gamma, beta)
+    return layer_norm_backward(dzn, cache)[0]
 
 
 def chain_rule_terms(run: Run, step: int, layer: str, i: int, j: int) -> ChainTerms:
@@ -197,7 +177,8 @@ def chain_rule_terms(run: Run, step: int, layer: str, i: int, j: int) -> ChainTe
         fprime_full = ACTIVATIONS[cfg.activation].df(act_in, rec.a)
         plain_full = d_a_full * fprime_full
         if rec.zn is not None:
-            delta_full = _layer_norm_delta(rec.z, record.params[f"{layer}.gamma"], plain_full)
+            gamma, beta = record.params[f"{layer}.gamma"], record.params[f"{layer}.beta"]
+            delta_full = _layer_norm_delta(rec.z, gamma, beta, plain_full)
         else:
             delta_full = plain_full
         delta = delta_full[:, j]
@@ -233,7 +214,6 @@ def chain_rule_terms(run: Run, step: int, layer: str, i: int, j: int) -> ChainTe
         z=rec.z[:, j],
         zn=None if rec.zn is None else rec.zn[:, j],
         delta=delta,
-        delta_recorded=rec.delta[:, j],
         products=products,
         dW_terms=float(products.sum()),
         dW=dW,

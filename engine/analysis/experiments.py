@@ -12,7 +12,7 @@ from engine.core.activations import ACTIVATIONS
 from engine.core.network import Trace
 from engine.training.config import MAX_WORK, Config, parameter_count
 from engine.training.datasets import Dataset
-from engine.training.loop import RECORD_ROWS, Progress, build_network, dataset_for, train
+from engine.training.loop import RECORD_ROWS, BatchOrder, Progress, dataset_for, train
 from engine.training.records import Run, StepRecord
 
 # The same network four ways: (residual, layer_norm).
@@ -56,7 +56,7 @@ def variant_configs(config: Config) -> dict[str, Config]:
     }
 
 
-def comparison_steps(config: Config) -> int:
+def variant_steps(config: Config) -> int:
     """Training steps of each network in the four-way comparison: the config's, capped."""
     by_layers = COMPARE_LAYER_STEPS // (config.depth + 1)
     n_out = 3 if config.task == "multiclass" else 1
@@ -66,9 +66,9 @@ def comparison_steps(config: Config) -> int:
 
 
 def first_batch(config: Config, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """The inputs and targets of training step 0 (the same draw as engine.training.loop.train)."""
+    """The inputs and targets of training step 0, drawn as train() draws them."""
     n = len(data.X_train)
-    idx = np.random.default_rng(config.seed + 1).permutation(n)[: min(config.batch_size, n)]
+    idx = BatchOrder(n, min(config.batch_size, n), config.seed).next()
     return data.X_train[idx], data.y_train[idx]
 
 
@@ -76,7 +76,7 @@ def init_pass(config: Config, data: Dataset | None = None, depth: int | None = N
     """One forward and backward pass of the freshly initialised network on step 0's batch."""
     data = data if data is not None else dataset_for(config)
     cfg = config if depth is None else dataclasses.replace(config, depth=depth)
-    net = build_network(cfg, data.n_outputs)
+    net = cfg.network(data.n_outputs)
     X, y = first_batch(cfg, data)
     return net.train_step_trace(X, net.targets(y), cfg.loss)
 
@@ -185,10 +185,10 @@ def compare_variants(
 ) -> dict[str, VariantResult]:
     """Train plain, + residual, + LayerNorm and + both on the same data, seed and depth.
 
-    Each trains for comparison_steps(config) steps.
+    Each trains for variant_steps(config) steps.
     """
     data = data if data is not None else dataset_for(config)
-    capped = dataclasses.replace(config, steps=comparison_steps(config))
+    capped = dataclasses.replace(config, steps=variant_steps(config))
     results = {}
     for i, (name, cfg) in enumerate(variant_configs(capped).items()):
         report = None

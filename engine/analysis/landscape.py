@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.core.losses import apply_output, loss_and_dlogits
-from engine.core.network import LN_EPS, Network
+from engine.core.layers import reference_forward
+from engine.core.losses import loss_value
+from engine.core.network import Network
 from engine.core.params import FlatDict
-from engine.training.config import SPEC, Config
+from engine.training.config import LIMITS, Config
 from engine.training.records import Run
 
 GRID = 31  # grid points per axis of the surface
@@ -137,34 +138,18 @@ def losses_at(
     width = max(net.sizes)
     chunk = max(1, CHUNK_BYTES // (8 * len(X) * width * 4))
     out = np.full(len(thetas), np.nan)
-    f = net.act.f
+    no_dropout = [None] * net.depth
     for s in range(0, len(thetas), chunk):
         T = thetas[s : s + chunk]
-        g = len(T)
-
-        def get(name: str, T=T, g=g) -> np.ndarray:
-            a, b, shape = where[name]
-            return T[:, a:b].reshape(g, *shape)
-
+        # Each parameter as a stack over the chunk: W (g, fan_in, fan_out), b (g, 1, fan_out).
+        stacked = {
+            name: T[:, a:b].reshape(len(T), *shape) if len(shape) == 2 else T[:, None, a:b]
+            for name, (a, b, shape) in where.items()
+        }
         with np.errstate(all="ignore"):
-            h = X[None]
-            for i in range(1, net.depth + 1):
-                z = h @ get(f"h{i}.W") + get(f"h{i}.b")[:, None, :]
-                if net.layer_norm:
-                    zc = z - z.mean(axis=2, keepdims=True)
-                    inv_std = 1.0 / np.sqrt((zc * zc).mean(axis=2, keepdims=True) + LN_EPS)
-                    z = (
-                        zc * inv_std * get(f"h{i}.gamma")[:, None, :]
-                        + get(f"h{i}.beta")[:, None, :]
-                    )
-                a = f(z)
-                h = h + a if net.is_residual(i) else a
-            logits = h @ get("out.W") + get("out.b")[:, None, :]
-            for k in range(g):
-                value, _ = loss_and_dlogits(
-                    loss, net.output, logits[k], apply_output(net.output, logits[k]), Y
-                )
-                out[s + k] = value
+            logits, _, _ = reference_forward(net, stacked, X[None], no_dropout)
+            for k in range(len(T)):
+                out[s + k] = loss_value(loss, net.output, logits[k], Y)
     out[~np.isfinite(out)] = np.nan
     return out
 
@@ -218,7 +203,7 @@ def trajectory(run: Run) -> tuple[np.ndarray, np.ndarray]:
     """
     steps = run.recorded_steps
     params = [run.records[s].params.flat for s in steps]
-    if not run.diverged and run.final_params is not None:
+    if not run.diverged:
         steps = [*steps, run.steps_run]
         params.append(run.final_params.flat)
     return np.array(steps, dtype=int), np.array(params, dtype=float)
@@ -291,13 +276,14 @@ def surface_for(
     return Surface(method, center_name, alphas, betas, surface, explained, len(idx), paths)
 
 
-def comparison_steps(cfg: Config, n_runs: int) -> int:
+def optimizer_steps(cfg: Config, n_runs: int) -> int:
     """Steps per run for a comparison of n_runs, so it costs at most COMPARISON_RUNS full runs.
 
     Only networks whose steps the work budget already limits get fewer steps.
     """
-    max_steps = cfg.replace(steps=SPEC["steps"].hi).steps  # what the work budget allows
-    if max_steps >= SPEC["steps"].hi:
+    most = int(LIMITS["steps"].hi or 0)
+    max_steps = cfg.replace(steps=most).steps  # what the work budget allows
+    if max_steps >= most:
         return cfg.steps
     return min(cfg.steps, max(1, max_steps * COMPARISON_RUNS // n_runs))
 

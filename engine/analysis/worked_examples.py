@@ -29,8 +29,17 @@ class WorkedStep:
     trace: Trace
     grads: FlatDict
     after: FlatDict
-    loss_after: float
-    y_hat_after: np.ndarray
+    after_trace: Trace  # the same sample through the updated weights
+
+    @property
+    def loss_after(self) -> float:
+        """The loss on the sample after the update."""
+        return self.after_trace.loss
+
+    @property
+    def y_hat_after(self) -> np.ndarray:
+        """The prediction after the update, (1, n_out)."""
+        return self.after_trace.y_hat
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,7 @@ class Example:
             trace=trace,
             grads=grads,
             after=net.params.copy(),
-            loss_after=after_trace.loss,
-            y_hat_after=after_trace.y_hat,
+            after_trace=after_trace,
         )
 
 

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Derivatives take both z and a = f(z): several are cheapest written in terms of a.
-# Forward functions take an optional `out`, which may be z itself: a training step that
-# keeps no trace computes a in z's buffer when the slope needs only a.
-Forward = Callable[..., np.ndarray]
-Derivative = Callable[[np.ndarray | None, np.ndarray], np.ndarray]
+# Derivatives take both z and a = f(z): several are simplest written in terms of a.
+Forward = Callable[[np.ndarray], np.ndarray]
+Derivative = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 LEAKY_SLOPE = 0.01
 # A Python float, not np.float64: a NumPy scalar would turn float32 arrays into float64.
@@ -28,72 +26,63 @@ class Activation:
     df: Derivative
     formula: str  # LaTeX, for the app's explanations
     max_slope: float  # sup |f'(z)|: the factor a layer can contribute to the chain rule
-    df_uses_z: bool = False  # False: df ignores z, so z's buffer may be reused for a
 
 
-def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic sigmoid, without overflow for large |z|."""
     # sigma(z) = (1 + tanh(z/2)) / 2: exact algebraically, and tanh never overflows.
-    a = np.tanh(np.multiply(z, 0.5, out=out), out=out)
-    a *= 0.5
-    a += 0.5
-    return a
+    return np.tanh(z * 0.5) * 0.5 + 0.5
 
 
-def _tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    return np.tanh(z, out=out)
+def _tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z)
 
 
-def _relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    return np.maximum(z, 0, out=out)
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0)
 
 
-def _leaky_relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _leaky_relu(z: np.ndarray) -> np.ndarray:
     # With a slope below 1, max(z, slope*z) is z for z > 0 and slope*z otherwise.
-    return np.maximum(z, z * LEAKY_SLOPE, out=out)
+    return np.maximum(z, z * LEAKY_SLOPE)
 
 
-def _elu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _elu(z: np.ndarray) -> np.ndarray:
     # expm1 of a clipped argument, so exp(z) for large positive z is never computed.
     # e^z - 1 >= z for every z, so the maximum picks e^z - 1 exactly where z <= 0.
-    return np.maximum(z, np.expm1(np.minimum(z, 0)), out=out)
+    return np.maximum(z, np.expm1(np.minimum(z, 0)))
 
 
-def _gelu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    return np.multiply(0.5 * z, 1.0 + np.tanh(_GELU_C * (z + 0.044715 * z**3)), out=out)
+def _gelu(z: np.ndarray) -> np.ndarray:
+    return 0.5 * z * (1.0 + np.tanh(_GELU_C * (z + 0.044715 * z**3)))
 
 
-def _softsign(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    return np.divide(z, 1.0 + np.abs(z), out=out)
+def _softsign(z: np.ndarray) -> np.ndarray:
+    return z / (1.0 + np.abs(z))
 
 
-def _linear(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    if out is None or out is z:
-        return z
-    np.copyto(out, z)
-    return out
+def _linear(z: np.ndarray) -> np.ndarray:
+    return z
 
 
-def _d_sigmoid(z: np.ndarray | None, a: np.ndarray) -> np.ndarray:
+def _d_sigmoid(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return a * (1.0 - a)
 
 
-def _d_tanh(z: np.ndarray | None, a: np.ndarray) -> np.ndarray:
-    d = np.multiply(a, a)
-    np.subtract(1.0, d, out=d)
-    return d
+def _d_tanh(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return 1.0 - a * a
 
 
 # relu, leaky relu and elu: a > 0 exactly where z > 0, so their slopes follow from a.
-def _d_relu(z: np.ndarray | None, a: np.ndarray) -> np.ndarray:
+def _d_relu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return (a > 0).astype(a.dtype)
 
 
-def _d_leaky_relu(z: np.ndarray | None, a: np.ndarray) -> np.ndarray:
+def _d_leaky_relu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.where(a > 0, 1.0, LEAKY_SLOPE).astype(a.dtype)
 
 
-def _d_elu(z: np.ndarray | None, a: np.ndarray) -> np.ndarray:
+def _d_elu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     # For z <= 0, f(z) = e^z - 1, so f'(z) = e^z = a + 1.
     return np.where(a > 0, 1.0, a + 1.0).astype(a.dtype)
 
@@ -110,7 +99,7 @@ def _d_softsign(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return 1.0 / (d * d)
 
 
-def _d_linear(z: np.ndarray | None, a: np.ndarray) -> np.ndarray:
+def _d_linear(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.ones_like(a)
 
 
@@ -128,9 +117,8 @@ ACTIVATIONS: dict[str, Activation] = {
             _d_gelu,
             r"\tfrac{z}{2}\left(1+\tanh\left(\sqrt{2/\pi}\,(z+0.044715z^3)\right)\right)",
             1.13,
-            df_uses_z=True,
         ),
-        Activation("softsign", _softsign, _d_softsign, r"\frac{z}{1+|z|}", 1.0, df_uses_z=True),
+        Activation("softsign", _softsign, _d_softsign, r"\frac{z}{1+|z|}", 1.0),
         Activation("linear", _linear, _d_linear, r"z", 1.0),
     ]
 }

@@ -10,7 +10,7 @@ from engine.core.network import Network
 
 def _loss(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, masks: list) -> float:
     # Forward pass and loss only: the finite difference needs no backward pass.
-    trace = net.forward(X, masks, keep_all=False)
+    trace = net.forward(X, masks)
     return loss_and_dlogits(loss, net.output, trace.logits, trace.y_hat, Y)[0]
 
 

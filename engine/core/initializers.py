@@ -14,16 +14,6 @@ INITS = (
     "normal",
 )
 
-INIT_LABELS = {
-    "standard": "standard: U[-1/sqrt(n_in), 1/sqrt(n_in)]",
-    "xavier_uniform": "Xavier uniform (Glorot): var 2/(n_in+n_out)",
-    "xavier_normal": "Xavier normal (Glorot): var 2/(n_in+n_out)",
-    "he_normal": "He normal: var 2/n_in",
-    "he_uniform": "He uniform: var 2/n_in",
-    "lecun_normal": "LeCun normal: var 1/n_in",
-    "normal": "normal(0, std): small random weights",
-}
-
 
 def init_weights(
     name: str, fan_in: int, fan_out: int, rng: np.random.Generator, std: float = 0.01

@@ -1,65 +1,76 @@
 """A fully connected network with residual connections, LayerNorm and dropout.
 
-Layers follow the CS231n pattern: the forward pass keeps a cache of everything the
-backward pass needs, and the backward pass consumes it. The caches double as the
-trace the app shows: z, a, LayerNorm statistics, dropout masks, deltas.
+Each layer is computed by the reference layer functions of layers.py (read those first):
+the forward pass keeps what the backward pass needs in a trace, and the backward pass
+consumes it. The trace doubles as what the app shows: z, a, LayerNorm statistics,
+dropout masks, deltas. Parameters and gradients live in one flat buffer (FlatDict), so an
+optimizer updates the whole network with a few vector operations.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.core.activations import ACTIVATIONS
 from engine.core.initializers import INITS, init_weights
-from engine.core.losses import (
-    OUTPUTS,
-    apply_output,
-    check_pair,
-    loss_and_dlogits,
-    one_hot_targets,
+from engine.core.layers import (
+    activation_backward,
+    activation_forward,
+    affine_backward,
+    affine_forward,
+    dropout_backward,
+    dropout_forward,
+    layer_norm_backward,
+    layer_norm_forward,
+    residual_backward,
+    residual_forward,
 )
+from engine.core.losses import OUTPUTS, apply_output, check_pair, loss_and_dlogits, one_hot_targets
 from engine.core.params import FlatDict
 
-LN_EPS = 1e-5
 MAX_DEPTH = 64
 MAX_WIDTH = 256
 
 
 @dataclass(slots=True)
 class LayerCache:
-    """What one hidden layer computed in the forward pass (and, later, its deltas)."""
+    """What one hidden layer computed in the forward pass, and its deltas from the backward pass.
+
+    Shapes: (N, fan_in) for h_in, (N, units) for everything else.
+    """
 
     h_in: np.ndarray  # the layer's input h (previous layer's output; x for layer 1)
-    # A lean trace (Network.forward with keep_all=False) keeps no z, and no zn unless the
-    # activation's slope needs it.
-    z: np.ndarray | None  # h @ W + b
-    zn: np.ndarray | None  # LayerNorm(z) if layer_norm, else z itself
+    z: np.ndarray  # h @ W + b
+    zn: np.ndarray  # LayerNorm(z) if layer_norm, else z itself: the activation's argument
     a: np.ndarray  # f(zn)
     h_out: np.ndarray  # h + a*mask (residual) or a*mask
     residual: bool
     mask: np.ndarray | None = None  # inverted-dropout mask, already divided by (1 - p)
-    ln_mean: np.ndarray | None = None
-    ln_inv_std: np.ndarray | None = None
-    ln_xhat: np.ndarray | None = None  # a lean trace's is used up by the backward pass
-    delta: np.ndarray | None = None  # dL/dz, filled by the backward pass
-    d_a: np.ndarray | None = None  # dL/da
+    ln_xhat: np.ndarray | None = None  # (z - mean) / std per sample (layer_norm only)
+    ln_inv_std: np.ndarray | None = None  # (N, 1): 1 / sqrt(var + eps) (layer_norm only)
+    delta: np.ndarray = field(init=False)  # dL/dz, filled by the backward pass
+    d_a: np.ndarray = field(init=False)  # dL/da, filled by the backward pass
+
+    @property
+    def ln_mean(self) -> np.ndarray:
+        """(N, 1): each sample's mean of z over the layer's units, as LayerNorm subtracts it."""
+        return self.z.mean(axis=1, keepdims=True)
 
 
 @dataclass
 class Trace:
-    """A full forward and backward pass on one batch."""
+    """A forward pass on one batch; the backward pass fills the loss, deltas and gradients."""
 
-    x: np.ndarray
+    x: np.ndarray  # (N, inputs)
     layers: list[LayerCache]
-    logits: np.ndarray
-    y_hat: np.ndarray
-    y: np.ndarray | None = None
+    logits: np.ndarray  # (N, outputs)
+    y_hat: np.ndarray  # g(logits)
+    y: np.ndarray = field(init=False)  # targets in the output's shape
     loss: float = float("nan")
-    delta_out: np.ndarray | None = None  # dL/dlogits
-    grads: FlatDict | None = None
-    kept_all: bool = True  # False: a lean trace (see Network.forward); backward reuses it
+    delta_out: np.ndarray = field(init=False)  # dL/dlogits
+    grads: FlatDict = field(init=False)
 
 
 class Network:
@@ -95,7 +106,6 @@ class Network:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.sizes = sizes
         self.activation = activation
-        self.act = ACTIVATIONS[activation]
         self.output = output
         self.residual = bool(residual)
         self.layer_norm = bool(layer_norm)
@@ -119,22 +129,6 @@ class Network:
                 self.params[name] = init_weights(init, shape[0], shape[1], self.rng, init_std)
             elif name.endswith(".gamma"):
                 self.params[name] = np.ones(shape)
-        # Per-layer views, looked up once: the hot loop then avoids building key strings.
-        # FlatDict assignment copies into these views, so they stay valid.
-        self._layer_params = [
-            tuple(self.params.get(f"h{i}.{k}") for k in ("W", "b", "gamma", "beta"))
-            for i in range(1, self.depth + 1)
-        ]
-        names = list(self.params)
-        self._layer_index = [
-            tuple(
-                names.index(f"h{i}.{k}") if f"h{i}.{k}" in self.params else -1
-                for k in ("W", "b", "gamma", "beta")
-            )
-            for i in range(1, self.depth + 1)
-        ]
-        self._residual = [self.is_residual(i) for i in range(1, self.depth + 1)]
-        self._ones_cache: dict[int, np.ndarray] = {}
 
     @property
     def depth(self) -> int:
@@ -160,74 +154,30 @@ class Network:
             for w in self.sizes[1:-1]
         ]
 
-    def forward(
-        self,
-        X: np.ndarray,
-        masks: list[np.ndarray | None] | None = None,
-        keep_all: bool = True,
-    ) -> Trace:
-        """Forward pass; masks=None means no dropout.
-
-        keep_all=False keeps only what the backward pass and the per-step statistics need
-        (no z, and no LayerNorm output unless the activation's slope needs it), computing
-        in place and letting the backward pass reuse the buffers: a training step that no
-        one will look at.
-        """
+    def forward(self, X: np.ndarray, masks: list[np.ndarray | None] | None = None) -> Trace:
+        """Forward pass, keeping every layer's values; masks=None means no dropout."""
         p = self.params
-        h = np.asarray(X, dtype=self.dtype)
-        x = h
+        h = x = np.asarray(X, dtype=self.dtype)
         layers = []
-        f = self.act.f
-        # Reuse a buffer only when nothing that reads it later is kept.
-        reuse_zn = not keep_all and not self.act.df_uses_z
-        for i, (W, b, gamma, beta) in enumerate(self._layer_params, start=1):
-            z = h @ W
-            z += b
-            cache = LayerCache(h_in=h, z=z, zn=z, a=z, h_out=z, residual=self._residual[i - 1])
+        for i in range(1, self.depth + 1):
+            h_in = h
+            z, _ = affine_forward(h, p[f"h{i}.W"], p[f"h{i}.b"])
+            zn, xhat, inv_std = z, None, None
             if self.layer_norm:
-                # Row sums as matrix-vector products: BLAS is faster than ndarray.sum here.
-                inv_n = 1.0 / z.shape[1]
-                ones = self._ones(z.shape[1])
-                mean = z @ ones
-                mean *= inv_n
-                xhat = np.subtract(z, mean, out=None if keep_all else z)
-                var = np.vecdot(xhat, xhat)[:, None]
-                var *= inv_n
-                var += LN_EPS
-                inv_std = np.sqrt(var, out=var)
-                np.divide(1.0, inv_std, out=inv_std)
-                xhat *= inv_std
-                zn = xhat * gamma
-                zn += beta
-                cache.zn = zn
-                cache.ln_mean, cache.ln_inv_std, cache.ln_xhat = mean, inv_std, xhat
-            cache.a = out = f(cache.zn, out=cache.zn if reuse_zn else None)
-            if not keep_all:
-                cache.z = None
-                cache.zn = None if reuse_zn else cache.zn
+                zn, (xhat, inv_std, _) = layer_norm_forward(z, p[f"h{i}.gamma"], p[f"h{i}.beta"])
+            a, _ = activation_forward(zn, self.activation)
             mask = masks[i - 1] if masks is not None else None
-            if mask is not None:
-                cache.mask = mask
-                out = out * mask
-            if cache.residual:
-                out = h + out
-            cache.h_out = h = out
-            layers.append(cache)
-        logits = h @ p["out.W"]
-        logits += p["out.b"]
-        y_hat = apply_output(self.output, logits)
-        return Trace(x=x, layers=layers, logits=logits, y_hat=y_hat, kept_all=keep_all)
-
-    def _ones(self, n: int) -> np.ndarray:
-        """A column of n ones in the network's dtype, for sums by matrix product."""
-        ones = self._ones_cache.get(n)
-        if ones is None:
-            ones = self._ones_cache[n] = np.ones((n, 1), dtype=self.dtype)
-        return ones
+            h, _ = dropout_forward(a, mask)
+            residual = self.is_residual(i)
+            if residual:
+                h, _ = residual_forward(h_in, h)
+            layers.append(LayerCache(h_in, z, zn, a, h, residual, mask, xhat, inv_std))
+        logits, _ = affine_forward(h, p["out.W"], p["out.b"])
+        return Trace(x=x, layers=layers, logits=logits, y_hat=apply_output(self.output, logits))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Network output y_hat for inputs X (no dropout)."""
-        return self.forward(X, keep_all=False).y_hat
+        return self.forward(X).y_hat
 
     def targets(self, Y: np.ndarray) -> np.ndarray:
         """Targets in the output's shape and dtype (class labels become one-hot)."""
@@ -242,63 +192,26 @@ class Network:
         """Fill the trace with the loss and every delta; return dL/dparams."""
         check_pair(loss, self.output)
         p = self.params
-        Y = self.targets(Y)
-        trace.y = Y
-        trace.loss, d_logits = loss_and_dlogits(loss, self.output, trace.logits, trace.y_hat, Y)
-        trace.delta_out = d_logits
-        grads = p.empty_like()
-        views = list(grads.values())
-        grad_views = [tuple(views[j] if j >= 0 else None for j in ix) for ix in self._layer_index]
+        trace.y = self.targets(Y)
+        trace.loss, trace.delta_out = loss_and_dlogits(
+            loss, self.output, trace.logits, trace.y_hat, trace.y
+        )
+        grads = trace.grads = p.empty_like()
         h_last = trace.layers[-1].h_out if trace.layers else trace.x
-        np.matmul(h_last.T, d_logits, out=grads["out.W"])
-        d_logits.sum(axis=0, out=grads["out.b"])
-        dh = d_logits @ p["out.W"].T  # dL/dh for the last hidden layer's output
-        df = self.act.df
-        # Batch sums (dL/db, dL/dbeta) as row-vector products: BLAS is faster than .sum.
-        ones_row = self._ones(len(d_logits)).T
+        dh, grads["out.W"], grads["out.b"] = affine_backward(trace.delta_out, (h_last, p["out.W"]))
         for i in range(self.depth, 0, -1):
             c = trace.layers[i - 1]
-            W, _, gamma, _ = self._layer_params[i - 1]
-            gW, gb, ggamma, gbeta = grad_views[i - 1]
-            da = dh if c.mask is None else dh * c.mask
-            c.d_a = da
-            dzn = df(c.zn, c.a)
-            dzn *= da
+            # dh is dL/dh' for this layer's output h'.
+            d_identity, da = residual_backward(dh, None) if c.residual else (None, dh)
+            c.d_a = da = dropout_backward(da, c.mask)
+            dz = activation_backward(da, (self.activation, c.zn, c.a))
             if self.layer_norm:
-                # Backward of gamma * xhat + beta, xhat = (z - mean) * inv_std per sample:
-                # dz = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
-                inv_n = 1.0 / dzn.shape[1]
-                xhat = c.ln_xhat
-                np.einsum("ij,ij->j", dzn, xhat, out=ggamma)
-                np.matmul(ones_row, dzn, out=gbeta[None, :])
-                dxhat = dzn
-                dxhat *= gamma
-                s2 = np.vecdot(dxhat, xhat)[:, None]
-                s2 *= inv_n
-                s1 = dxhat @ self._ones(dxhat.shape[1])
-                s1 *= inv_n
-                if trace.kept_all:
-                    dxhat -= xhat * s2
-                else:
-                    # A lean trace's xhat is not needed again: its buffer takes xhat * s2.
-                    xhat *= s2
-                    dxhat -= xhat
-                    c.ln_xhat = None
-                dxhat -= s1
-                dxhat *= c.ln_inv_std
-                dz = dxhat
-            else:
-                dz = dzn
+                ln_cache = (c.ln_xhat, c.ln_inv_std, p[f"h{i}.gamma"])
+                dz, grads[f"h{i}.gamma"], grads[f"h{i}.beta"] = layer_norm_backward(dz, ln_cache)
             c.delta = dz
-            np.matmul(c.h_in.T, dz, out=gW)
-            np.matmul(ones_row, dz, out=gb[None, :])
-            if i > 1 or c.residual:
-                dh_in = dz @ W.T
-                if c.residual:
-                    # The identity path of a residual passes dL/dh' through unchanged.
-                    dh_in += dh
-                dh = dh_in
-        trace.grads = grads
+            dh, grads[f"h{i}.W"], grads[f"h{i}.b"] = affine_backward(dz, (c.h_in, p[f"h{i}.W"]))
+            if d_identity is not None:
+                dh = dh + d_identity
         return grads
 
     def train_step_trace(
@@ -307,12 +220,11 @@ class Network:
         Y: np.ndarray,
         loss: str = "mse",
         masks: list[np.ndarray | None] | None = None,
-        keep_all: bool = True,
     ) -> Trace:
         """Forward and backward on a training batch, with fresh dropout masks unless given."""
         if masks is None:
             masks = self.sample_masks(len(X))
-        trace = self.forward(X, masks, keep_all)
+        trace = self.forward(X, masks)
         self.backward(trace, Y, loss)
         return trace
 
@@ -324,12 +236,12 @@ class Network:
         masks: list[np.ndarray | None] | None = None,
     ) -> tuple[float, FlatDict]:
         """Loss on a training batch and its gradient for every parameter."""
-        trace = self.train_step_trace(X, Y, loss, masks, keep_all=False)
+        trace = self.train_step_trace(X, Y, loss, masks)
         return trace.loss, trace.grads
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray, loss: str) -> tuple[float, float]:
         """Loss and classification accuracy on a data set, without dropout."""
-        trace = self.forward(X, keep_all=False)
+        trace = self.forward(X)
         Yt = self.targets(Y)
         value, _ = loss_and_dlogits(loss, self.output, trace.logits, trace.y_hat, Yt)
         return value, accuracy(trace.y_hat, Yt, self.output)

@@ -65,7 +65,6 @@ class Optimizer:
         self.flat_state: dict[str, np.ndarray] = {}
         self.state: dict[str, dict[str, np.ndarray]] = {}  # per parameter: views of flat_state
         self.last_update: np.ndarray | None = None  # flat vector subtracted from params
-        self._scratch: np.ndarray | None = None  # reused each step, so a step allocates once
 
     @property
     def kind(self) -> str:
@@ -83,7 +82,6 @@ class Optimizer:
         names = self.state_names
         for s in names:
             self.flat_state[s] = np.zeros_like(params.flat)
-        self._scratch = np.empty_like(params.flat)
         self.state = {
             key: {
                 s: self.flat_state[s][start : start + view.size].reshape(view.shape) for s in names
@@ -131,35 +129,23 @@ class Optimizer:
                 g = g + self.momentum * buf if self.nesterov else buf
             upd = lr * g
         elif self.kind == "rmsprop":
-            sq, tmp = self.flat_state["square_avg"], self._scratch
+            sq = self.flat_state["square_avg"]  # state is updated in place: views point into it
             sq *= self.alpha
-            np.multiply(g, 1.0 - self.alpha, out=tmp)
-            tmp *= g
-            sq += tmp
-            denom = np.sqrt(sq, out=tmp)
-            denom += self.eps
-            upd = lr * g
-            upd /= denom
+            sq += (1.0 - self.alpha) * g * g
+            upd = lr * g / (np.sqrt(sq) + self.eps)
         elif self.kind in ("adam", "adamw"):
-            # In place, with torch's order of operations; only upd is a new array, because
-            # records keep each step's update.
+            # torch's order of operations, so the numbers match torch.optim.Adam.
             b1, b2 = self.betas
-            m, v, tmp = self.flat_state["m"], self.flat_state["v"], self._scratch
+            m, v = self.flat_state["m"], self.flat_state["v"]
             m *= b1
-            m += np.multiply(g, 1.0 - b1, out=tmp)
+            m += (1.0 - b1) * g
             v *= b2
-            np.multiply(g, 1.0 - b2, out=tmp)
-            tmp *= g
-            v += tmp
-            step_size = lr / (1.0 - b1**self.t)
-            denom = np.sqrt(v, out=tmp)
-            denom /= math.sqrt(1.0 - b2**self.t)
-            denom += self.eps
-            upd = step_size * m
-            upd /= denom
+            v += (1.0 - b2) * g * g
+            denom = np.sqrt(v) / math.sqrt(1.0 - b2**self.t) + self.eps
+            upd = (lr / (1.0 - b1**self.t)) * m / denom
             if self.kind == "adamw" and self.weight_decay:
                 # Decoupled decay: p <- p * (1 - lr*wd), then the Adam step.
-                upd += np.multiply(p, lr * self.weight_decay, out=tmp)
+                upd += (lr * self.weight_decay) * p
         else:
             raise ValueError(f"unknown optimizer {self.name!r}; choose one of {OPTIMIZERS}")
         p -= upd

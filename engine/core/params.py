@@ -42,7 +42,7 @@ class FlatDict(dict):
         out.layout = self.layout
         return out
 
-    def copy(self) -> FlatDict:  # type: ignore[override]
+    def copy(self) -> FlatDict:
         """A deep copy with its own flat buffer."""
         out = self.empty_like()
         np.copyto(out.flat, self.flat)
@@ -61,10 +61,6 @@ class FlatDict(dict):
         if value.shape != view.shape:
             raise ValueError(f"{key} has shape {view.shape}, got {value.shape}")
         view[...] = value
-
-    def sq_norms(self) -> np.ndarray:
-        """Squared L2 norm of every entry, in key order."""
-        return np.add.reduceat(self.flat * self.flat, self.offsets)
 
 
 def _restore(flat: np.ndarray, offsets: np.ndarray, layout: tuple) -> FlatDict:

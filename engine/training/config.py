@@ -1,19 +1,21 @@
-"""Every setting of one experiment: validated, clamped, and turned into URL parameters."""
+"""Every setting of one experiment: its limits, validation, and the budgets that keep a run small.
+
+Reading settings from a link (text, grids, warnings) is the app's job: ui/settings.py.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numpy as np
+
 from engine.core.activations import ACTIVATIONS
 from engine.core.initializers import INITS
-from engine.core.losses import VALID_OUTPUTS
+from engine.core.losses import OUTPUTS, VALID_OUTPUTS
+from engine.core.network import MAX_DEPTH, MAX_WIDTH, Network
 from engine.core.optimizers import OPTIMIZERS
-from engine.training.datasets import DATASETS, task_of
-
-# Learning rates offered on a log scale (a select slider in the app).
-LR_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+from engine.training.datasets import DATASETS, MAX_SAMPLES, MIN_SAMPLES, task_of
 
 # Losses (and the output each implies by default) that fit each task.
 TASK_LOSSES: dict[str, tuple[str, ...]] = {
@@ -44,58 +46,43 @@ LAYER_OVERHEAD = 25_000
 # Largest network: 64 layers x 62 units, or 4 layers x 256, and anything between.
 MAX_PARAMS = 250_000
 
-# Parameters Streamlit itself reads from the URL.
-STREAMLIT_PARAMS = {"embed", "embed_options"}
 UPLOAD_PREFIX = "upload_"
 UPLOAD_DATASETS = tuple(UPLOAD_PREFIX + t for t in ("binary", "multiclass", "regression"))
 
-_TRUE = {"1", "true", "yes", "on", "t", "y"}
-_FALSE = {"0", "false", "no", "off", "f", "n"}
-
 
 @dataclass(frozen=True)
-class Field:
-    """How one setting is checked: its type, default, and allowed values or range."""
+class Limit:
+    """What one setting may be: its type, default, and its range or choices."""
 
     kind: type
     default: Any
     lo: float | None = None
     hi: float | None = None
     choices: tuple | None = None
-    label: str = ""
-    log: bool = False  # snap to the nearest choice on a log scale (0 stays 0)
 
 
-NOISE_GRID = tuple(round(0.05 * i, 2) for i in range(11))
-SHARE_GRID = tuple(round(0.1 * i, 1) for i in range(1, 10))
-DROPOUT_GRID = tuple(round(0.1 * i, 1) for i in range(9))
-INIT_STD_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
-WEIGHT_DECAY_GRID = (0.0, 1e-4, 1e-3, 1e-2, 0.1)
-BATCH_GRID = (1, 2, 4, 8, 10, 16, 32, 64, 128, 256, 512, 1024)
-
-# Floats (and the batch size) take values from a grid, exactly as the app's sliders
-# offer them, so every valid URL value is one a slider can show.
-SPEC: dict[str, Field] = {
-    "dataset": Field(str, "circle", choices=DATASETS + UPLOAD_DATASETS, label="data set"),
-    "noise": Field(float, 0.1, choices=NOISE_GRID, label="noise"),
-    "samples": Field(int, 300, 20, 2000, label="samples"),
-    "train_share": Field(float, 0.7, choices=SHARE_GRID, label="training share"),
-    "depth": Field(int, 2, 1, 64, label="hidden layers"),
-    "width": Field(int, 8, 1, 256, label="units per layer"),
-    "activation": Field(str, "tanh", choices=tuple(ACTIVATIONS), label="activation"),
-    "init": Field(str, "xavier_normal", choices=INITS, label="initialisation"),
-    "init_std": Field(float, 0.1, choices=INIT_STD_GRID, label="init std", log=True),
-    "residual": Field(bool, False, label="residual connections"),
-    "layer_norm": Field(bool, False, label="LayerNorm"),
-    "dropout": Field(float, 0.0, choices=DROPOUT_GRID, label="dropout"),
-    "loss": Field(str, "bce", choices=tuple(VALID_OUTPUTS), label="loss"),
-    "output": Field(str, "sigmoid", choices=("identity", "sigmoid", "softmax"), label="output"),
-    "optimizer": Field(str, "adam", choices=OPTIMIZERS, label="optimizer"),
-    "lr": Field(float, 0.03, choices=LR_GRID, label="learning rate", log=True),
-    "batch_size": Field(int, 32, choices=BATCH_GRID, label="batch size", log=True),
-    "steps": Field(int, 300, 1, 3000, label="training steps"),
-    "weight_decay": Field(float, 0.0, choices=WEIGHT_DECAY_GRID, label="weight decay", log=True),
-    "seed": Field(int, 0, 0, 2**31 - 1, label="seed"),
+# The one table of limits: Config checks it, the app's sliders and link check derive from it.
+LIMITS: dict[str, Limit] = {
+    "dataset": Limit(str, "circle", choices=DATASETS + UPLOAD_DATASETS),
+    "noise": Limit(float, 0.1, 0.0, 0.5),
+    "samples": Limit(int, 300, MIN_SAMPLES, MAX_SAMPLES),
+    "train_share": Limit(float, 0.7, 0.1, 0.9),
+    "depth": Limit(int, 2, 1, MAX_DEPTH),
+    "width": Limit(int, 8, 1, MAX_WIDTH),
+    "activation": Limit(str, "tanh", choices=tuple(ACTIVATIONS)),
+    "init": Limit(str, "xavier_normal", choices=INITS),
+    "init_std": Limit(float, 0.1, 0.001, 1.0),
+    "residual": Limit(bool, False),
+    "layer_norm": Limit(bool, False),
+    "dropout": Limit(float, 0.0, 0.0, 0.8),
+    "loss": Limit(str, "bce", choices=tuple(VALID_OUTPUTS)),
+    "output": Limit(str, "sigmoid", choices=OUTPUTS),
+    "optimizer": Limit(str, "adam", choices=OPTIMIZERS),
+    "lr": Limit(float, 0.03, 1e-4, 100.0),
+    "batch_size": Limit(int, 32, 1, 1024),
+    "steps": Limit(int, 300, 1, 3000),
+    "weight_decay": Limit(float, 0.0, 0.0, 0.1),
+    "seed": Limit(int, 0, 0, 2**31 - 1),
 }
 
 
@@ -149,6 +136,21 @@ class Config:
         n_out = n_outputs if n_outputs is not None else (3 if self.task == "multiclass" else 1)
         return [2] + [self.width] * self.depth + [n_out]
 
+    def network(self, n_outputs: int | None = None, dtype: type = np.float64) -> Network:
+        """The network this config describes, freshly initialised from its seed."""
+        return Network(
+            self.sizes(n_outputs),
+            activation=self.activation,
+            output=self.output,
+            residual=self.residual,
+            layer_norm=self.layer_norm,
+            dropout=self.dropout,
+            init=self.init,
+            seed=self.seed,
+            dtype=dtype,
+            init_std=self.init_std,
+        )
+
     def replace(self, **changes: Any) -> Config:
         """A copy with some settings changed, clamped the same way as URL values."""
         return Config.from_dict({**self.to_dict(), **changes})[0]
@@ -167,47 +169,29 @@ class Config:
         return {k: v for k, v in self.to_params().items() if default[k] != v}
 
     @classmethod
-    def from_params(cls, params: Any) -> tuple[Config, list[str]]:
-        """A valid config from untrusted URL parameters, and warnings for what was fixed."""
-        warnings: list[str] = []
-        raw: dict[str, Any] = {}
-        try:
-            items = list(dict(params).items())
-        except (TypeError, ValueError):
-            return cls(), ["The link's settings could not be read; using the defaults."]
-        for key, value in items:
-            if key not in SPEC:
-                if _text(key).lower() not in STREAMLIT_PARAMS:
-                    warnings.append(f"'{_short(key)}' is not a setting of this app; ignored it.")
-                continue
-            if isinstance(value, list | tuple):
-                value = value[-1] if value else ""
-            value = _text(value)
-            if key == "dataset" and value.startswith(UPLOAD_PREFIX):
-                warnings.append(
-                    "dataset: the link was made with an uploaded file, which a link cannot "
-                    f"carry; using {SPEC['dataset'].default}."
-                )
-                continue
-            raw[key] = value
-        return cls.from_dict(raw, warnings)
-
-    @classmethod
     def from_dict(
-        cls, values: dict[str, Any], warnings: list[str] | None = None
+        cls, values: dict[str, Any], notes: list[str] | None = None
     ) -> tuple[Config, list[str]]:
-        """A valid config from loosely typed values, clamping and warning as needed."""
-        warnings = [] if warnings is None else warnings
-        clean: dict[str, Any] = {}
-        for name, spec in SPEC.items():
-            if name in values:
-                clean[name] = coerce_value(name, spec, values[name], warnings)
-            else:
-                clean[name] = spec.default
-        _fit_loss_to_task(clean, warnings, given=set(values))
-        _fit_param_budget(clean, warnings)
-        _fit_work_budget(clean, warnings)
-        return cls(**clean), warnings
+        """A config from valid values (defaults for the rest), shrunk to the run budgets.
+
+        Raises ValueError for a value of the wrong type or out of range. Returns the config
+        and `notes`, extended with a sentence for each budget that changed a value.
+        """
+        notes = [] if notes is None else notes
+        unknown = set(values) - set(LIMITS)
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}; settings are {list(LIMITS)}")
+        clean = {name: values.get(name, limit.default) for name, limit in LIMITS.items()}
+        problems = _check_values(clean)
+        if problems:
+            raise ValueError("; ".join(problems))
+        for name, limit in LIMITS.items():  # NumPy numbers become plain Python ones
+            if limit.kind in (int, float):
+                clean[name] = limit.kind(clean[name])
+        _fit_loss_to_task(clean, notes, given=set(values))
+        _fit_param_budget(clean, notes)
+        _fit_work_budget(clean, notes)
+        return cls(**clean), notes
 
 
 def format_value(v: Any) -> str:
@@ -215,85 +199,6 @@ def format_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)  # str(float) is the shortest text that round-trips exactly
-
-
-def _text(value: Any) -> str:
-    """str(value), or a placeholder for objects without one (e.g. ints over 4300 digits)."""
-    try:
-        return value if isinstance(value, str) else str(value)
-    except Exception:  # any object's __str__ may fail; a link must never crash the app
-        return f"<{type(value).__name__}>"
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    text = _text(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def coerce_value(name: str, spec: Field, value: Any, warnings: list[str]) -> Any:
-    """`value` as the setting `name` allows it; a warning for anything that had to change."""
-    label = f"{name}"
-    shown = _short(value)
-    if spec.kind is bool:
-        if isinstance(value, bool):
-            return value
-        text = _text(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        warnings.append(
-            f"{label}: '{shown}' is not true or false; using {format_value(spec.default)}."
-        )
-        return spec.default
-    if spec.kind is str:
-        text = _text(value).strip()
-        if text in spec.choices:
-            return text
-        warnings.append(
-            f"{label}: '{shown}' is not one of {', '.join(spec.choices)}; using {spec.default}."
-        )
-        return spec.default
-    try:
-        number = float(_text(value).strip()) if not isinstance(value, int | float) else float(value)
-    except OverflowError:  # an int beyond the float range
-        number = math.inf
-    except (TypeError, ValueError):
-        warnings.append(f"{label}: '{shown}' is not a number; using {format_value(spec.default)}.")
-        return spec.default
-    if not math.isfinite(number):
-        warnings.append(
-            f"{label}: '{shown}' is not a finite number; using {format_value(spec.default)}."
-        )
-        return spec.default
-    if spec.choices is not None:
-        best = spec.kind(_snap(number, spec))
-        if not math.isclose(best, number, rel_tol=1e-9, abs_tol=1e-12):
-            warnings.append(
-                f"{label}: {shown} is not one of the slider's values; using {format_value(best)}."
-            )
-        return best
-    if spec.kind is int:
-        if not number.is_integer():
-            warnings.append(f"{label}: {shown} is not a whole number; using {round(number)}.")
-        number = round(number)
-    clamped = min(max(number, spec.lo), spec.hi)
-    if clamped != number:
-        warnings.append(
-            f"{label}: {shown} is outside {format_value(spec.kind(spec.lo))}–"
-            f"{format_value(spec.kind(spec.hi))}; using {format_value(spec.kind(clamped))}."
-        )
-    return spec.kind(clamped)
-
-
-def _snap(number: float, spec: Field) -> float:
-    """The choice nearest to `number`: on a log scale for log fields, else linearly."""
-    if not spec.log:
-        return min(spec.choices, key=lambda c: abs(c - number))
-    positive = [c for c in spec.choices if c > 0]
-    if number <= 0 or (0 in spec.choices and number < positive[0] / 10):
-        return 0 if 0 in spec.choices else positive[0]
-    return min(positive, key=lambda c: abs(math.log(c) - math.log(number)))
 
 
 def _fit_loss_to_task(clean: dict[str, Any], warnings: list[str], given: set[str]) -> None:
@@ -353,19 +258,38 @@ def _fit_work_budget(clean: dict[str, Any], warnings: list[str]) -> None:
         clean["steps"] = max_steps
 
 
-def _check(cfg: Config) -> list[str]:
+def _check_values(values: dict[str, Any]) -> list[str]:
+    """What is wrong with each value: its type, its range, or its choice."""
     problems = []
-    for name, spec in SPEC.items():
-        v = getattr(cfg, name)
-        if spec.kind is bool:
+    for name, limit in LIMITS.items():
+        v = values[name]
+        if limit.kind is bool:
             ok = isinstance(v, bool)
-        elif spec.choices is not None:
-            ok = v in spec.choices
+        elif limit.choices is not None:
+            ok = v in limit.choices
         else:
-            ok = isinstance(v, int | float) and not isinstance(v, bool) and spec.lo <= v <= spec.hi
-            ok = ok and (spec.kind is not int or float(v).is_integer())
+            number = isinstance(v, int | float | np.integer | np.floating) and not isinstance(
+                v, bool
+            )
+            ok = number and limit.lo <= v <= limit.hi
+            ok = ok and (limit.kind is not int or float(v).is_integer())
         if not ok:
-            problems.append(f"{name}={v!r} is not allowed")
+            where = limit.choices or f"{limit.kind.__name__} in [{limit.lo}, {limit.hi}]"
+            problems.append(f"{name}={_shown(v)} is not allowed (expected {where})")
+    return problems
+
+
+def _shown(value: Any) -> str:
+    """repr(value) cut to 40 characters; any object at all (a huge int's repr raises)."""
+    try:
+        text = repr(value)
+    except Exception:  # an error message about a value must not fail itself
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _check(cfg: Config) -> list[str]:
+    problems = _check_values(cfg.to_dict())
     if not problems:
         task = task_of(cfg.dataset)
         if cfg.loss not in TASK_LOSSES[task]:

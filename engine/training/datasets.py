@@ -16,16 +16,6 @@ MULTICLASS = ("spiral3",)
 REGRESSION = ("plane", "sine")
 DATASETS = CLASSIFICATION + MULTICLASS + REGRESSION
 
-DATASET_LABELS = {
-    "circle": "Circle (2 classes)",
-    "xor": "XOR (2 classes)",
-    "blobs": "Gaussian blobs (2 classes)",
-    "spiral": "Spiral (2 classes)",
-    "moons": "Moons (2 classes)",
-    "spiral3": "Spiral (3 classes)",
-    "plane": "Plane (regression)",
-    "sine": "Sine (regression)",
-}
 
 MIN_SAMPLES, MAX_SAMPLES = 20, 2000
 MAX_UPLOAD_BYTES = 1_000_000
@@ -41,7 +31,7 @@ class Dataset:
     y_train: np.ndarray  # binary: (n,) 0/1; multiclass: (n,) int labels; regression: (n,)
     X_test: np.ndarray
     y_test: np.ndarray
-    feature_names: tuple[str, str] = ("x1", "x2")
+    feature_names: tuple[str, ...] = ("x1", "x2")
     target_name: str = "y"
 
     @property
@@ -105,11 +95,11 @@ def _moons(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     y = np.arange(n) % 2
     t = rng.uniform(0, np.pi, n)
     X = np.where(
-        y[:, None] == 0,
+        np.equal(y[:, None], 0),
         np.c_[np.cos(t), np.sin(t)],
         np.c_[1 - np.cos(t), 0.5 - np.sin(t)],
     )
-    return (X - [0.5, 0.25]) * [0.8, 1.2], y
+    return (np.asarray(X) - [0.5, 0.25]) * [0.8, 1.2], y
 
 
 def _plane(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -157,7 +147,7 @@ def _split(
     y: np.ndarray,
     train_share: float,
     rng: np.random.Generator,
-    feature_names: tuple[str, str] = ("x1", "x2"),
+    feature_names: tuple[str, ...] = ("x1", "x2"),
     target_name: str = "y",
 ) -> Dataset:
     order = rng.permutation(len(X))

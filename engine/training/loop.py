@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.core.network import Network, Trace
-from engine.core.optimizers import make_optimizer
+from engine.core.optimizers import Optimizer, make_optimizer
 from engine.core.params import FlatDict
 from engine.training.config import Config
 from engine.training.datasets import Dataset, make_dataset
@@ -26,22 +27,6 @@ def dataset_for(config: Config) -> Dataset:
     """The built-in data set a config describes."""
     return make_dataset(
         config.dataset, config.samples, config.noise, config.train_share, config.seed
-    )
-
-
-def build_network(config: Config, n_outputs: int, dtype=np.float64) -> Network:
-    """The network a config describes, freshly initialised from its seed."""
-    return Network(
-        config.sizes(n_outputs),
-        activation=config.activation,
-        output=config.output,
-        residual=config.residual,
-        layer_norm=config.layer_norm,
-        dropout=config.dropout,
-        init=config.init,
-        seed=config.seed,
-        dtype=dtype,
-        init_std=config.init_std,
     )
 
 
@@ -113,27 +98,29 @@ def _layer_records(
     grads: FlatDict,
     upd: FlatDict | None,
     state: dict[str, FlatDict],
+    rows: int,
 ) -> dict[str, LayerRecord]:
+    # Per-sample tensors keep their first `rows` samples; the rest of the batch is freed.
     out: dict[str, LayerRecord] = {}
     for i, c in enumerate(trace.layers, start=1):
         out[f"h{i}"] = LayerRecord(
             name=f"h{i}",
-            z=c.z,
-            a=c.a,
-            delta=c.delta,
+            z=_rows(c.z, rows),
+            a=_rows(c.a, rows),
+            delta=_rows(c.delta, rows),
             params=params,
             grads=grads,
             updates=upd,
             states=state,
-            zn=c.zn if net.layer_norm else None,
-            mask=c.mask,
-            h_out=c.h_out if c.residual else None,
+            zn=_rows(c.zn, rows) if net.layer_norm else None,
+            mask=None if c.mask is None else _rows(c.mask, rows),
+            h_out=_rows(c.h_out, rows) if c.residual else None,
         )
     out["out"] = LayerRecord(
         name="out",
-        z=trace.logits,
-        a=trace.y_hat,
-        delta=trace.delta_out,
+        z=_rows(trace.logits, rows),
+        a=_rows(trace.y_hat, rows),
+        delta=_rows(trace.delta_out, rows),
         params=params,
         grads=grads,
         updates=upd,
@@ -142,13 +129,102 @@ def _layer_records(
     return out
 
 
+class BatchOrder:
+    """Which training rows each step uses: a fresh permutation of the set every epoch.
+
+    Batches are consecutive slices of the permutation; a remainder too small for a full
+    batch is skipped and the next epoch reshuffles. The permutations come from seed + 1.
+    """
+
+    def __init__(self, n: int, batch: int, seed: int) -> None:
+        self.n, self.batch = n, batch
+        self.rng = np.random.default_rng(seed + 1)
+        self.order = self.rng.permutation(n)
+        self.pos = 0
+
+    def next(self) -> np.ndarray:
+        """Row indices of the next batch."""
+        if self.pos + self.batch > self.n:
+            self.order = self.rng.permutation(self.n)
+            self.pos = 0
+        idx = self.order[self.pos : self.pos + self.batch]
+        self.pos += self.batch
+        return idx
+
+
+@dataclass
+class Plan:
+    """When a run records tensors and evaluates on the full data sets."""
+
+    steps: int
+    stride: int  # record every stride-th step (and the last); 0: record nothing
+    keep_optimizer: bool  # recorded steps keep updates and optimizer state
+    eval_steps: list[int]
+
+    def records(self, step: int) -> bool:
+        """Whether this step's tensors are recorded."""
+        return self.stride > 0 and (step % self.stride == 0 or step == self.steps - 1)
+
+
+def plan_run(net: Network, steps: int, batch: int, n_state: int, record: bool, budget: int) -> Plan:
+    """The recording stride that fits the memory budget, and the evaluation steps."""
+    rows = min(batch, RECORD_ROWS)
+    # A network too large for two full records keeps weights and gradients only.
+    keep_optimizer = 2 * record_bytes(net, rows, n_state) <= budget
+    per_record = record_bytes(net, rows, n_state, keep_optimizer)
+    stride = plan_stride(steps, per_record, budget) if record else 0
+    eval_stride = max(1, math.ceil(steps / MAX_EVALS))
+    eval_steps = sorted(set(range(0, steps, eval_stride)) | {steps - 1})
+    return Plan(steps, stride, keep_optimizer, eval_steps)
+
+
+@dataclass
+class _Log:
+    """The per-step numbers of a run as it trains."""
+
+    losses: np.ndarray  # (steps,)
+    scalars: np.ndarray  # (steps, layers, metrics)
+    evals: np.ndarray  # (evaluations, 4): train loss, test loss, train acc, test acc
+    stats: _Scalars  # computes the per-layer scalars
+    records: dict[int, StepRecord] = field(default_factory=dict)
+    n_evals: int = 0
+    diverged_at: int | None = None
+
+
+def _update_and_record(
+    net: Network, opt: Optimizer, step: int, idx: np.ndarray, trace: Trace, plan: Plan, log: _Log
+) -> None:
+    """Apply the step's update; log its scalars, and its tensors when the plan records it."""
+    p, stats = net.params, log.stats
+    keep = plan.records(step)
+    before = p.copy() if keep else p
+    sq_w = np.add.reduceat(p.flat * p.flat, p.offsets)[stats.w_index]
+    opt.step(p, trace.grads)
+    stats.fill(log.scalars[step], trace, sq_w, trace.grads, opt.last_update)
+    if keep:
+        upd, state = None, {}
+        if plan.keep_optimizer:
+            upd = opt.last_update
+            state = {s: opt.flat_state[s].copy() for s in opt.state_names}
+        log.records[step] = _make_record(net, step, idx, trace, before, upd, state)
+
+
+def _evaluate(net: Network, data: tuple[np.ndarray, ...], loss: str, log: _Log) -> None:
+    """Loss and accuracy on the full training and test sets, appended to the log."""
+    X, Y, X_test, Y_test = data
+    tr = net.evaluate(X, Y, loss)
+    te = net.evaluate(X_test, Y_test, loss) if len(X_test) else (np.nan, np.nan)
+    log.evals[log.n_evals] = (tr[0], te[0], tr[1], te[1])
+    log.n_evals += 1
+
+
 def train(
     config: Config,
     on_progress: Progress | None = None,
     data: Dataset | None = None,
     record: bool = True,
     budget: int = DEFAULT_BUDGET,
-    dtype=np.float64,
+    dtype: type = np.float64,
     initial_params: FlatDict | None = None,
 ) -> Run:
     """Train the network a config describes, recording scalars every step and tensors at a stride.
@@ -156,119 +232,92 @@ def train(
     Stops at the first step whose loss is NaN or infinite and records it as the divergence.
     """
     data = data if data is not None else dataset_for(config)
-    net = build_network(config, data.n_outputs, dtype)
+    net = config.network(data.n_outputs, dtype)
     if initial_params is not None:
         np.copyto(net.params.flat, initial_params.flat)
     # weight_decay 0 means the optimizer's own default: none, or AdamW's 0.01.
     opt = make_optimizer(config.optimizer, lr=config.lr, weight_decay=config.weight_decay or None)
-    X = np.asarray(data.X_train, dtype=dtype)
+    X: np.ndarray = np.asarray(data.X_train, dtype=dtype)
     Y = net.targets(data.y_train)
-    X_test = np.asarray(data.X_test, dtype=dtype)
-    Y_test = net.targets(data.y_test)
-    n, steps = len(X), config.steps
-    batch = min(config.batch_size, n)
-    classify = data.task != "regression"
-    state_names = opt.state_names
-
-    rows = min(batch, RECORD_ROWS)
-    # A network too large for two full records keeps weights and gradients only.
-    keep_optimizer = 2 * record_bytes(net, rows, len(state_names)) <= budget
-    per_record = record_bytes(net, rows, len(state_names), keep_optimizer)
-    stride = plan_stride(steps, per_record, budget) if record else 0
-    eval_stride = max(1, math.ceil(steps / MAX_EVALS))
-    eval_steps = sorted(set(range(0, steps, eval_stride)) | {steps - 1})
-    is_eval = np.zeros(steps, dtype=bool)
-    is_eval[eval_steps] = True
-
-    layer_names = net.layer_names
-    losses = np.full(steps, np.nan)
-    scalars = np.full((steps, len(layer_names), len(LAYER_METRICS)), np.nan)
-    evals = np.full((len(eval_steps), 4), np.nan)
-    records: dict[int, StepRecord] = {}
-    stats = _Scalars(net)
-    # Sampling order: a fresh permutation per epoch, from the config's seed.
-    order_rng = np.random.default_rng(config.seed + 1)
-    order = order_rng.permutation(n)
-    pos = 0
-    eval_i = 0
-    diverged_at = None
+    sets: tuple[np.ndarray, ...] = (
+        X,
+        Y,
+        np.asarray(data.X_test, dtype=dtype),
+        net.targets(data.y_test),
+    )
+    steps, batch = config.steps, min(config.batch_size, len(X))
+    plan = plan_run(net, steps, batch, len(opt.state_names), record, budget)
+    is_eval = set(plan.eval_steps)
+    n_layers = len(net.layer_names)
+    log = _Log(
+        losses=np.full(steps, np.nan),
+        scalars=np.full((steps, n_layers, len(LAYER_METRICS)), np.nan),
+        evals=np.full((len(plan.eval_steps), 4), np.nan),
+        stats=_Scalars(net),
+    )
+    order = BatchOrder(len(X), batch, config.seed)
     report_every = max(1, steps // 100)
-    p = net.params
-
     # A diverging run overflows on its way to the non-finite loss that stops it: expected,
     # detected from the loss, and not worth a RuntimeWarning in the server log.
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps):
-            if pos + batch > n:
-                order = order_rng.permutation(n)
-                pos = 0
-            idx = order[pos : pos + batch]
-            pos += batch
-            keep = record and (step % stride == 0 or step == steps - 1)
+            idx = order.next()
             masks = net.sample_masks(len(idx))
-            # Steps that are not recorded keep only what backward needs: a faster step.
-            trace = net.train_step_trace(X[idx], Y[idx], config.loss, masks, keep_all=keep)
-            loss = trace.loss
-            losses[step] = loss
-            if not math.isfinite(loss):
-                diverged_at = step
-                if record:
-                    # Show the step where it broke: its weights and the overflowing values. No
-                    # update was applied, so the same step again gives the full trace.
-                    if not keep:
-                        trace = net.train_step_trace(X[idx], Y[idx], config.loss, masks)
-                    # A run too large to keep updates stores none here either.
-                    zero = np.zeros_like(p.flat) if keep_optimizer else None
-                    records[step] = _make_record(net, step, idx, trace, p.copy(), zero, {})
+            trace = net.train_step_trace(X[idx], Y[idx], config.loss, masks)
+            log.losses[step] = trace.loss
+            if not math.isfinite(trace.loss):
+                log.diverged_at = step
+                if record:  # show the step where it broke: its weights and overflowing values
+                    zero = np.zeros_like(net.params.flat) if plan.keep_optimizer else None
+                    log.records[step] = _make_record(
+                        net, step, idx, trace, net.params.copy(), zero, {}
+                    )
                 break
-            before = p.copy() if keep else None
-            sq_w = np.add.reduceat(p.flat * p.flat, p.offsets)[stats.w_index]
-            opt.step(p, trace.grads)
-            stats.fill(scalars[step], trace, sq_w, trace.grads, opt.last_update)
-            if keep:
-                if keep_optimizer:
-                    upd, state = opt.last_update, {s: opt.flat_state[s].copy() for s in state_names}
-                else:
-                    upd, state = None, {}
-                records[step] = _make_record(net, step, idx, trace, before, upd, state)
-            if is_eval[step]:
-                tr = net.evaluate(X, Y, config.loss)
-                te = net.evaluate(X_test, Y_test, config.loss) if len(X_test) else (np.nan, np.nan)
-                evals[eval_i] = (tr[0], te[0], tr[1], te[1])
-                eval_i += 1
+            _update_and_record(net, opt, step, idx, trace, plan, log)
+            if step in is_eval:
+                _evaluate(net, sets, config.loss, log)
             if on_progress is not None and (step % report_every == 0 or step == steps - 1):
-                on_progress(step + 1, steps, loss)
+                on_progress(step + 1, steps, trace.loss)
+    return _finish(config, data, net, plan, log, opt.state_names)
 
-    steps_run = steps if diverged_at is None else diverged_at + 1
-    n_eval = eval_i
-    if not classify:
+
+def _finish(
+    config: Config,
+    data: Dataset,
+    net: Network,
+    plan: Plan,
+    log: _Log,
+    state_names: tuple[str, ...],
+) -> Run:
+    """The Run of a finished (or diverged) training loop."""
+    steps_run = plan.steps if log.diverged_at is None else log.diverged_at + 1
+    n, evals = log.n_evals, log.evals
+    if data.task == "regression":
         evals[:, 2:] = np.nan
     return Run(
         config=config,
         data=data,
-        layer_names=layer_names,
+        layer_names=net.layer_names,
         sizes=net.sizes,
         steps_run=steps_run,
-        loss=losses[:steps_run],
-        layer_scalars=scalars[:steps_run],
-        eval_steps=np.array(eval_steps[:n_eval], dtype=int),
-        train_loss=evals[:n_eval, 0],
-        test_loss=evals[:n_eval, 1],
-        train_acc=evals[:n_eval, 2],
-        test_acc=evals[:n_eval, 3],
-        records=records,
-        stride=stride,
-        diverged_at=diverged_at,
-        final_params=p.copy(),
+        loss=log.losses[:steps_run],
+        layer_scalars=log.scalars[:steps_run],
+        eval_steps=np.array(plan.eval_steps[:n], dtype=int),
+        train_loss=evals[:n, 0],
+        test_loss=evals[:n, 1],
+        train_acc=evals[:n, 2],
+        test_acc=evals[:n, 3],
+        records=log.records,
+        stride=plan.stride,
+        diverged_at=log.diverged_at,
+        final_params=net.params.copy(),
         state_names=state_names,
     )
 
 
-def _rows(arr: np.ndarray | None, rows: int) -> np.ndarray | None:
+def _rows(arr: np.ndarray, rows: int) -> np.ndarray:
     # A copy of the first rows, so the full batch array can be freed.
-    if arr is None or arr.shape[0] <= rows:
-        return arr
-    return arr[:rows].copy()
+    return arr if arr.shape[0] <= rows else arr[:rows].copy()
 
 
 def _make_record(
@@ -281,15 +330,6 @@ def _make_record(
     state_flat: dict[str, np.ndarray],
 ) -> StepRecord:
     rows = RECORD_ROWS
-    for c in trace.layers:
-        for name in ("z", "zn", "a", "delta", "mask", "h_out"):
-            setattr(c, name, _rows(getattr(c, name), rows))
-        c.h_in = c.d_a = c.ln_xhat = None  # not recorded: derivable or duplicated
-    trace.logits, trace.y_hat, trace.delta_out = (
-        _rows(trace.logits, rows),
-        _rows(trace.y_hat, rows),
-        _rows(trace.delta_out, rows),
-    )
     upd = params.wrap(upd_flat) if upd_flat is not None else None
     state = {s: params.wrap(v) for s, v in state_flat.items()}
     return StepRecord(
@@ -298,7 +338,7 @@ def _make_record(
         x=_rows(trace.x, rows),
         y=_rows(trace.y, rows),
         loss=trace.loss,
-        layers=_layer_records(net, trace, params, trace.grads, upd, state),
+        layers=_layer_records(net, trace, params, trace.grads, upd, state, rows),
         params=params,
         grads=trace.grads,
         update=upd.flat if upd is not None else None,

@@ -49,6 +49,13 @@ class LayerRecord:
     h_out: np.ndarray | None = None  # layer output when it differs from a (residual)
 
     @property
+    def output(self) -> np.ndarray:
+        """What the next layer sees: h' = h + a*mask (residual) or a*mask (no dropout: a)."""
+        if self.h_out is not None:  # residual: recorded, since h is not
+            return self.h_out
+        return self.a if self.mask is None else self.a * self.mask
+
+    @property
     def W(self) -> np.ndarray:
         """Weights used in this step's forward pass, (fan_in, fan_out)."""
         return self.params[f"{self.name}.W"]
@@ -135,8 +142,8 @@ class Run:
     test_acc: np.ndarray
     records: dict[int, StepRecord]
     stride: int
+    final_params: FlatDict  # after the last update
     diverged_at: int | None = None
-    final_params: FlatDict | None = None
     state_names: tuple[str, ...] = ()
 
     @property
@@ -157,19 +164,8 @@ class Run:
 
     def network(self, params: FlatDict | None = None) -> Network:
         """A network of this run's architecture holding `params` (default: final)."""
-        c = self.config
-        net = Network(
-            self.sizes,
-            c.activation,
-            c.output,
-            residual=c.residual,
-            layer_norm=c.layer_norm,
-            dropout=0.0,
-            init=c.init,
-            seed=c.seed,
-            init_std=c.init_std,
-        )
-        np.copyto(net.params.flat, (params or self.final_params).flat)
+        net = self.config.network(self.sizes[-1])
+        np.copyto(net.params.flat, (self.final_params if params is None else params).flat)
         return net
 
     def predict(self, X: np.ndarray, step: int | None = None) -> np.ndarray:
@@ -248,7 +244,7 @@ class Run:
                 for s, value in lr.state.items():
                     arrays[f"step{step}/{layer}/state_{s}"] = value
         buf = io.BytesIO()
-        np.savez_compressed(buf, **arrays)
+        np.savez_compressed(buf, allow_pickle=False, **arrays)
         return buf.getvalue()
 
     def records_nbytes(self) -> int:

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from engine import Config, train
+from ui.settings import config_from_params
 
 LINK = {"dataset": "xor", "depth": "3", "activation": "relu", "lr": "0.01", "seed": "7"}
 
@@ -14,7 +15,7 @@ LINK = {"dataset": "xor", "depth": "3", "activation": "relu", "lr": "0.01", "see
 @pytest.fixture(scope="module")
 def reference_run():
     """The same experiment trained here, in the test process."""
-    config, warnings = Config.from_params(LINK)
+    config, warnings = config_from_params(LINK)
     assert warnings == []
     return train(config, record=False)
 
@@ -48,4 +49,4 @@ def test_the_share_link_in_the_sidebar_reproduces_the_config(app):
     assert link.startswith(app.base_url)
     shared = dict(parse_qsl(urlsplit(link).query))
     shared.pop("step", None)
-    assert Config.from_params(shared) == (Config.from_params(LINK)[0], [])
+    assert config_from_params(shared) == (config_from_params(LINK)[0], [])
