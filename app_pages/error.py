@@ -9,6 +9,7 @@ from viz.error import (
     loss_functions_figure,
     prediction_table,
     predictions_figure,
+    run_curve,
     target_one_logits,
 )
 
@@ -90,7 +91,7 @@ st.markdown(
     "when the unit saturates."
 )
 sample_z = target_one_logits(run, record)
-current = cfg.loss if cfg.loss in ("mse", "bce", "cosine") else None
+current = run_curve(cfg.loss, cfg.output)
 layout.chart(loss_functions_figure(sample_z, current), key="error_curves")
 if sample_z is not None:
     st.caption(

@@ -49,7 +49,8 @@ def test_plain_sigmoid_profile_falls_towards_the_input(results):
 
 
 def test_loss_curves_overlaid(results):
-    fig = loss_figure(results)
+    assert loss_figure(results).layout.yaxis.type == "linear"
+    fig = loss_figure(results, log_y=True)
     assert [t.name for t in fig.data] == [VARIANT_LABELS[v] for v in VARIANTS]
     for trace, r in zip(fig.data, results.values(), strict=True):
         np.testing.assert_allclose(trace.y, r.train_loss)
@@ -68,4 +69,4 @@ def test_depth_sweep_lines(sweep, measure):
         np.testing.assert_array_equal(trace.customdata, [8, 8, 8, 8])
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.shapes[0].x0 == 6
-    assert "your network: 6" in fig.layout.annotations[0].text
+    assert "yours: 6" in fig.layout.annotations[0].text

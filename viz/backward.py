@@ -10,7 +10,15 @@ from plotly.subplots import make_subplots
 
 from engine import StepRecord
 from engine.analysis.chain_rule import OPTIMIZER_LABELS, ChainTerms
-from viz.style import DIVERGING, NEUTRAL, POSITIVE, animation_controls, base_layout
+from viz.style import (
+    DIVERGING,
+    NEUTRAL,
+    POSITIVE,
+    animation_controls,
+    base_layout,
+    layer_ticks,
+    log_axis,
+)
 
 MAX_LAYERS = 12  # layers drawn in the flow figure; deeper networks show an even selection
 MAX_UNITS = 64  # rows and columns of any one heatmap; larger layers show their first units
@@ -206,13 +214,9 @@ def delta_norm_figure(layer_names: list[str], norms: np.ndarray, step: int) -> g
             hovertemplate="%{x}: ||δ|| = %{customdata:.4g}<extra></extra>",
         )
     )
-    base_layout(fig, f"Size of the error ||δ|| per layer at step {step} (log scale)", height=340)
-    positive = norms[norms > 0]
-    decades = np.log10(positive.max() / positive.min()) if positive.size else 0.0
-    # Label 2 and 5 between powers of ten only when the bars span a few decades.
-    dtick = 1 if decades > 3 else "D2"
-    fig.update_yaxes(type="log", title="||δ||", exponentformat="power", dtick=dtick)
-    fig.update_layout(margin=dict(l=70))
+    base_layout(fig, f"Size of the error ||δ|| per layer, step {step}", height=340)
+    fig.update_xaxes(**layer_ticks(list(layer_names)))
+    fig.update_yaxes(title="||δ|| (log scale)", **log_axis(shown))
     fig.update_xaxes(title="layer (input → output)", type="category")
     return fig
 

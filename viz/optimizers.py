@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 from engine import Run
 from engine.analysis.landscape import Surface, median_update_ratio, weight_history
 from viz.curves import with_gaps
-from viz.style import NEUTRAL, SERIES, base_layout
+from viz.style import SERIES, base_layout, guide_line, layer_ticks, log_axis
 
 LABELS = {
     "sgd": "SGD",
@@ -68,20 +68,15 @@ def loss_curves_figure(
                 )
             )
     if target is not None:
-        fig.add_hline(
-            y=target,
-            line=dict(color=NEUTRAL, dash="dash"),
-            annotation_text=f"target {target:.3g}",
-            annotation_position="top right",
-        )
+        guide_line(fig, target, f"target<br>{target:.3g}", log_y=log_y)
     loss = next(iter(runs.values())).config.loss
     base_layout(fig, "Training loss: same data, same initial weights", height=400)
     fig.update_xaxes(title_text="training step", range=[0, last])
-    fig.update_yaxes(
-        title_text=f"training loss ({loss}{', log scale' if log_y else ''})",
-        type="log" if log_y else "linear",
-        dtick="D2" if log_y else None,  # label 2 and 5 between the powers of ten, no more
-    )
+    if log_y:
+        values = [t.y for t in fig.data if t.y is not None]
+        fig.update_yaxes(title_text=f"training loss ({loss}, log scale)", **log_axis(*values))
+    else:
+        fig.update_yaxes(title_text=f"training loss ({loss})", type="linear")
     return fig
 
 
@@ -121,16 +116,12 @@ def update_ratio_figure(runs: dict[str, Run]) -> go.Figure:
                 "%{y:.3g}<extra></extra>",
             )
         )
-    fig.add_hline(
-        y=UPDATE_GUIDE,
-        line=dict(color=NEUTRAL, dash="dash"),
-        annotation_text="1e-3 rule of thumb",
-        annotation_position="bottom right",
-    )
+    guide_line(fig, UPDATE_GUIDE, "10⁻³: rule<br>of thumb", log_y=True)
     base_layout(fig, "How big a step each optimizer takes, layer by layer", height=380)
-    fig.update_xaxes(title_text="layer (input → output)", type="category")
+    fig.update_xaxes(title_text="layer (input → output)", type="category", **layer_ticks(layers))
+    ratios = [t.y for t in fig.data]
     fig.update_yaxes(
-        title_text="median ‖ΔW‖ / ‖W‖ per step (log scale)", type="log", exponentformat="power"
+        title_text="median ‖ΔW‖ / ‖W‖ (log)", **log_axis(*ratios, np.array([UPDATE_GUIDE]))
     )
     return fig
 
@@ -171,7 +162,7 @@ def state_figure(runs: dict[str, Run], layer: str, i: int, j: int) -> go.Figure:
                 col=col,
             )
     base_layout(fig, f"Optimizer state for the weight {layer}.W[{i}, {j}]", height=680)
-    fig.update_layout(margin=dict(t=100), legend=dict(y=1.08))
+    fig.update_layout(margin=dict(t=100))
     fig.update_xaxes(range=[0, last])
     fig.update_xaxes(title_text="training step", row=3)
     fig.update_yaxes(exponentformat="e")
@@ -286,19 +277,15 @@ def surface_figure(surface: Surface) -> go.Figure:
         share = [f"{s:.0%}" for s in surface.explained]
         x_title = f"1st principal direction of the paths ({share[0]} of their spread)"
         y_title = f"2nd principal direction ({share[1]})"
-        title = "Loss surface on the plane of the optimizers' paths (PCA)"
+        title = "Loss on the plane of the paths (PCA)"
     else:
         x_title = "random direction 1 (filter-normalised)"
         y_title = "random direction 2 (filter-normalised)"
-        title = "Loss surface on two random directions (filter-normalised)"
+        title = "Loss on two random directions"
     centre = (
         "the initial weights" if surface.center_name == "start" else _label(surface.center_name)
     )
-    base_layout(fig, f"{title}, centred on {centre}", height=600)
-    fig.update_layout(
-        margin=dict(b=110),
-        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0.0),
-    )
+    base_layout(fig, f"{title}<br><sup>centred on {centre}</sup>", height=600)
     fig.update_xaxes(
         title_text=x_title, range=[surface.alphas[0], surface.alphas[-1]], showgrid=False
     )
