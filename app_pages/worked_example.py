@@ -5,6 +5,7 @@ import streamlit as st
 
 from engine import EXAMPLES, worked_step
 from ui import layout
+from ui.page_params import page_param_default
 from viz.worked import (
     factor,
     matrix_frame,
@@ -60,7 +61,6 @@ layout.header(
     "paper: forward pass, error, chain rule, update. Every number on this page is the one "
     "the app's engine computes, printed with 9 decimals so you can check each line.",
 )
-st.caption("This page uses fixed published numbers; the sidebar settings do not apply.")
 layout.try_this(
     "Switch **Example** to Koech's 3-4-1 network: the same chain rule with cross-entropy, "
     "where the output unit's δ is simply ŷ − t."
@@ -70,9 +70,10 @@ name = st.segmented_control(
     "Example",
     list(EXAMPLES),
     format_func=lambda n: EXAMPLES[n].title,
-    default="mazur",
+    default=page_param_default("example"),
     required=True,
     key="example",
+    bind="query-params",
 )
 ex = EXAMPLES[name]
 ws = worked_step(name)

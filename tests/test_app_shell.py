@@ -60,7 +60,7 @@ def test_more_hostile_urls_never_raise(params):
 def test_share_link_reproduces_the_config():
     params = {"dataset": "xor", "depth": "3", "activation": "relu", "lr": "0.01"}
     at = run_page("", params)
-    link = at.sidebar.code[0].value
+    link = at.main.code[0].value  # the header's "Copy link"
     query = link.split("?", 1)[1]
     parsed = dict(pair.split("=", 1) for pair in query.split("&"))
     parsed.pop("step", None)

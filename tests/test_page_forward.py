@@ -13,6 +13,7 @@ from tests.apptest_utils import (
     OTHER_CONFIGS,
     assert_ok,
     decode,
+    page_warnings,
     plotly_specs,
     run_hostile_link,
     run_page,
@@ -41,7 +42,7 @@ def default_page(default_run):
 def test_defaults_draw_graph_boxes_and_lines(default_page):
     at = default_page
     assert_ok(at, charts=3)
-    assert not at.warning
+    assert not page_warnings(at)
     titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
     assert titles[0].startswith(f"Sample 0 of the batch at step {STEP}")
     assert titles[1].startswith(f"Activations a per layer, step {STEP}")
@@ -91,7 +92,7 @@ def test_beyond_the_thresholds_layers_become_heatmaps():
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
-    assert not at.warning
+    assert not page_warnings(at)
     graph = plotly_specs(at)[0]
     depth = int(params["depth"]) if "depth" in params else 2
     n_out = 3 if params.get("dataset") == "spiral3" else 1

@@ -12,6 +12,7 @@ from tests.apptest_utils import (
     assert_ok,
     decode,
     page_text,
+    page_warnings,
     plotly_specs,
     run_hostile_link,
     run_page,
@@ -94,7 +95,7 @@ def test_comparison_is_computed_once_per_config(default_page):
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
-    assert not at.warning
+    assert not page_warnings(at)
     cfg = Config.from_params(params)[0]
     profiles = plotly_specs(at)[0]
     assert len(decode(_traces(profiles)[0]["y"])) == cfg.depth + 1

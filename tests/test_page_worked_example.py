@@ -42,7 +42,7 @@ def test_mazur_published_numbers_appear(mazur_page):
     text = all_text(mazur_page)
     for value in MAZUR_PUBLISHED:
         assert value in text, value
-    assert "sidebar settings do not apply" in text
+    assert "settings apply to the other pages" in text
     assert "not updated" in text
 
 

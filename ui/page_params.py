@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.analysis.worked_examples import EXAMPLES
 from engine.training.config import Field, coerce_value
 
 # Every page-local URL key of the app, with the values it may take. A key whose valid range
 # depends on the run (a unit index, say) is bounded here by its largest possible value; the
 # page clamps it again to the run it shows.
-PAGE_PARAMS: dict[str, Field] = {}
+PAGE_PARAMS: dict[str, Field] = {
+    # Worked example: which published example the page works through.
+    "example": Field(str, "mazur", choices=tuple(EXAMPLES), label="example"),
+    # Every page with a loss chart: the loss axis on a log scale (default: linear).
+    "log_loss": Field(bool, False, label="log loss axis"),
+}
 
 
 def page_param_default(key: str) -> Any:

@@ -85,6 +85,18 @@ def assess(
     return Health("ok", None, start, end, chance, dead_share)
 
 
+def suggested_lr(lr: float, grid: tuple[float, ...], default: float) -> float:
+    """A learning rate to try after a blow-up: the default if lr is above it, else a tenth.
+
+    Taken from `grid` (the values the control offers): the largest at most lr / 10, or the
+    smallest one.
+    """
+    if lr > default:
+        return default
+    below = [v for v in grid if v <= lr / 10]
+    return max(below) if below else min(grid)
+
+
 def assess_run(run: Run) -> Health:
     """assess() on a trained run: its training loss, network and share of dead units."""
     cfg = run.config
