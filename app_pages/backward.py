@@ -48,7 +48,7 @@ def flow_view(run: Run, record: StepRecord) -> None:
         "Top row: δ = dL/dz of each unit (columns) for each recorded sample (rows). Bottom row: "
         "dL/dW, one cell per weight, from unit i of the layer below (rows) to unit j (columns). "
         "Blue is positive, red negative, white zero; hover a cell for its exact value. Press "
-        "**▶ Play** to watch the error start at the output and travel back to h1. With each "
+        "**▶** to watch the error start at the output and travel back to h1. With each "
         "layer on its own range, a tiny error looks as strong as a large one: the shared log "
         "scale compares the layers."
     )

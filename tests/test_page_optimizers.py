@@ -59,7 +59,7 @@ def test_page_widgets_change_the_views():
     at.number_input(key="opt_i").set_value(3).run()  # out.W has 8 rows, h1.W only 2
     assert_ok(at, charts=CHARTS)
     titles = _titles(at)
-    assert any("random directions" in t for t in titles)
+    assert any("Random plane" in t for t in titles)
     assert any("out.W[3, 0]" in t for t in titles)
     loss = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("Training"))
     assert loss["layout"]["yaxis"]["type"] == "log"

@@ -99,7 +99,7 @@ def test_frames_reveal_layers_from_output_to_input(small):
         assert frame["traces"] == list(range(len(names)))
     steps = spec["layout"]["sliders"][0]["steps"]
     assert [s["label"] for s in steps] == ["out", "h3", "h2", "h1"]
-    assert spec["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ Play"
+    assert spec["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶"
     # Axes do not autoscale during an animation: every axis has an explicit range.
     axes = [k for k in spec["layout"] if k.startswith(("xaxis", "yaxis"))]
     assert len(axes) == 16 and all("range" in spec["layout"][a] for a in axes)

@@ -39,8 +39,8 @@ def test_profiles_side_by_side_on_a_shared_log_axis(results, measure):
     assert fig.layout.yaxis.type == fig.layout.yaxis2.type == "log"
     assert fig.layout.yaxis2.matches == "y"  # shared y axis
     titles = [a.text for a in fig.layout.annotations]
-    assert "At initialisation (step 0)" in titles
-    assert "After training (step 29)" in titles
+    assert "Step 0" in titles
+    assert "Step 29 (trained)" in titles
 
 
 def test_plain_sigmoid_profile_falls_towards_the_input(results):

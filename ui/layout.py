@@ -19,7 +19,12 @@ from viz.style import TEMPLATES
 
 STEP_KEY = "step"
 RAW_STEP_KEY = "_raw_step"  # the step a shared link asked for, checked once
-PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"scale": 2}}
+# A short toolbar: one row above the title even on a phone (zoom, pan, reset, download).
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"scale": 2},
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"],
+}
 
 
 LOG_LOSS_KEY = "log_loss"

@@ -16,11 +16,14 @@ from viz.style import (
     POSITIVE,
     animation_controls,
     base_layout,
+    label_subset,
     layer_ticks,
     log_axis,
 )
 
 MAX_LAYERS = 12  # layers drawn in the flow figure; deeper networks show an even selection
+MAX_PANEL_TITLES = 6  # layer names over the panels: about 45 px each on a phone
+NARROW_PANELS = 4  # more layers than this side by side: fewer tick labels per panel
 MAX_UNITS = 64  # rows and columns of any one heatmap; larger layers show their first units
 LOG_DECADES = 8  # the shared log scale spans this many powers of ten below the largest value
 LOG_TICKS = 10  # colour steps per power of ten on the log scale
@@ -80,10 +83,16 @@ def flow_figure(
     fig = make_subplots(
         rows=2,
         cols=len(names),
-        subplot_titles=names,
+        # Narrow panels: every k-th layer's name (first and last always); hover names all.
+        subplot_titles=[
+            n if i in label_subset(len(names), MAX_PANEL_TITLES) else ""
+            for i, n in enumerate(names)
+        ],
         vertical_spacing=0.1,
         horizontal_spacing=min(0.04, 0.3 / len(names)),
     )
+    if len(names) > NARROW_PANELS:
+        fig.update_annotations(font_size=10)  # the layer names over narrow panels
     top = max(_max_abs(v) for v in deltas + grads)
     floor = top * 10.0**-LOG_DECADES if top > 0 else 1.0
     log_bar = _log_colorbar(floor)
@@ -128,11 +137,20 @@ def flow_figure(
                 )
             fig.add_trace(go.Heatmap(**trace), row=row, col=col)
             rows_n, cols_n = values.shape
-            fig.update_xaxes(
-                range=[-0.5, cols_n - 0.5], tick0=0, dtick=_tick(cols_n), row=row, col=col
+            # Many narrow panels (a deep network on a phone): label only the first and the
+            # last unit, and the rows on the first panel; hover names every cell.
+            narrow = len(names) > NARROW_PANELS
+            x_ticks = (
+                dict(tickvals=sorted({0, cols_n - 1})) if narrow else dict(dtick=_tick(cols_n))
             )
+            fig.update_xaxes(range=[-0.5, cols_n - 0.5], tick0=0, row=row, col=col, **x_ticks)
             fig.update_yaxes(
-                range=[rows_n - 0.5, -0.5], tick0=0, dtick=_tick(rows_n), row=row, col=col
+                range=[rows_n - 0.5, -0.5],
+                tick0=0,
+                dtick=_tick(rows_n),
+                showticklabels=col == 1 or not narrow,
+                row=row,
+                col=col,
             )
     if scale == "log":
         fig.update_layout(
@@ -188,10 +206,10 @@ def _animate(fig: go.Figure, names: list[str]) -> None:
         **animation_controls(
             order,
             n - 1,
-            prefix="the error has reached ",
+            prefix="error at ",
             frame_ms=700,
             from_current=False,
-            buttons=("▶ Play", "❚❚ Pause"),
+            buttons=("▶", "❚❚"),
             buttons_y=-0.14,
             buttons_pad=0,
             slider_x=0.25,

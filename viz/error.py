@@ -278,11 +278,9 @@ def loss_functions_figure(
                 )
     base_layout(fig, "Loss functions and their gradients", height=420)
     fig.update_layout(margin=dict(t=110))
-    fig.update_xaxes(title_text="prediction ŷ = σ(z)", range=[0, 1], row=1, col=1)
+    fig.update_xaxes(title_text="ŷ = σ(z)", range=[0, 1], row=1, col=1)
     fig.update_yaxes(title_text="loss L", range=[0, LOSS_AXIS_MAX], row=1, col=1)
     z = curves["mse"].z
-    fig.update_xaxes(
-        title_text="output pre-activation z (logit)", range=[z[0], z[-1]], row=1, col=2
-    )
+    fig.update_xaxes(title_text="z (logit)", range=[z[0], z[-1]], row=1, col=2)
     fig.update_yaxes(title_text="dL/dz", row=1, col=2)
     return fig

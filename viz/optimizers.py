@@ -22,10 +22,10 @@ LABELS = {
 }
 # The state panels of the inspector, and which optimizers keep each state.
 STATE_PANELS = {
-    "velocity": "velocity (momentum)",
-    "square_avg": "square_avg (RMSProp)",
-    "m": "m: mean of gradients (Adam)",
-    "v": "v: mean of squared gradients (Adam)",
+    "velocity": "velocity<br>(momentum)",
+    "square_avg": "square_avg<br>(RMSProp)",
+    "m": "m: mean of<br>gradients (Adam)",
+    "v": "v: mean of squared<br>gradients (Adam)",
 }
 UPDATE_GUIDE = 1e-3  # rule of thumb: each step changes a layer's weights by about 0.1%
 START_COLOR = "#111827"
@@ -129,8 +129,8 @@ def update_ratio_figure(runs: dict[str, Run]) -> go.Figure:
 def state_figure(runs: dict[str, Run], layer: str, i: int, j: int) -> go.Figure:
     """One weight over training: value, gradient and each optimizer's state for it."""
     titles = [
-        f"weight {layer}.W[{i}, {j}]",
-        "gradient dL/dw",
+        f"weight<br>{layer}.W[{i}, {j}]",
+        "gradient<br>dL/dw",
         *STATE_PANELS.values(),
     ]
     fig = make_subplots(
@@ -275,17 +275,17 @@ def surface_figure(surface: Surface) -> go.Figure:
         )
     if surface.method == "pca":
         share = [f"{s:.0%}" for s in surface.explained]
-        x_title = f"1st principal direction of the paths ({share[0]} of their spread)"
-        y_title = f"2nd principal direction ({share[1]})"
-        title = "Loss on the plane of the paths (PCA)"
+        x_title = f"PC 1 of the paths ({share[0]} of their spread)"
+        y_title = f"PC 2 ({share[1]})"
+        title = "PCA plane of the paths"
     else:
-        x_title = "random direction 1 (filter-normalised)"
-        y_title = "random direction 2 (filter-normalised)"
-        title = "Loss on two random directions"
+        x_title = "random direction 1"
+        y_title = "random direction 2"
+        title = "Random plane"
     centre = (
         "the initial weights" if surface.center_name == "start" else _label(surface.center_name)
     )
-    base_layout(fig, f"{title}<br><sup>centred on {centre}</sup>", height=600)
+    base_layout(fig, f"{title}, centred on {centre}", height=600)
     fig.update_xaxes(
         title_text=x_title, range=[surface.alphas[0], surface.alphas[-1]], showgrid=False
     )

@@ -136,7 +136,6 @@ def _point_traces(run: Run) -> list[go.Scatter]:
                         line=dict(color="white" if train else colour, width=1 if train else 2),
                     ),
                     name=f"class {k} ({split})",
-                    legendgroup=f"class {k}",
                     hovertemplate=f"{split}, class {k}<br>"
                     + "x1 = %{x:.3f}, x2 = %{y:.3f}<extra></extra>",
                 )
@@ -189,7 +188,7 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
     fig.update_layout(
         # The slider and buttons take the bottom; the legend sits between title and plot
         # (Plotly grows the top margin if it wraps).
-        margin=dict(t=110, b=135),
+        margin=dict(t=125, b=135),
         legend=dict(orientation="h", y=1.0, yref="paper", yanchor="bottom", x=0.0, xanchor="left"),
         **animation_controls(
             frame_names,

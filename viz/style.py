@@ -48,7 +48,16 @@ FONT = dict(family="Inter, system-ui, sans-serif", size=13)
 # the viewer's system is dark. Colours that say something (series, classes, the diverging
 # scale) are the same in both; only paper, grid and text change.
 def _template(text: str, grid: str, line: str, paper: str, plot: str) -> go.layout.Template:
-    axis = dict(gridcolor=grid, linecolor=line, zerolinecolor=grid, tickcolor=line)
+    # Outside ticks push the labels 4 px off the axes: the x and y labels "0" at the
+    # corner no longer touch.
+    axis = dict(
+        gridcolor=grid,
+        linecolor=line,
+        zerolinecolor=grid,
+        tickcolor=line,
+        ticks="outside",
+        ticklen=4,
+    )
     return go.layout.Template(
         layout=dict(
             font=dict(FONT, color=text),

@@ -10,6 +10,7 @@ from engine.analysis.experiments import MEASURES, VARIANT_LABELS, DepthSweep, Va
 from viz.gradients import positive
 from viz.style import ACCENT, SERIES, base_layout, layer_ticks, log_axis
 
+PANEL_LAYER_LABELS = 4
 MARKERS = {"plain": "circle", "residual": "square", "layernorm": "diamond", "both": "x"}
 
 
@@ -22,7 +23,7 @@ def profile_figure(results: dict[str, VariantResult], measure: str) -> go.Figure
         cols=2,
         shared_yaxes=True,
         horizontal_spacing=0.04,
-        subplot_titles=("At initialisation (step 0)", f"After training (step {last})"),
+        subplot_titles=("Step 0", f"Step {last} (trained)"),
     )
     names = list(next(iter(results.values())).layer_names)
     for name, r in results.items():
@@ -48,7 +49,9 @@ def profile_figure(results: dict[str, VariantResult], measure: str) -> go.Figure
     base_layout(fig, f"Gradient reaching each layer: {label}", 430)
     # Subplot titles sit just above each plot: room for them under the figure's title.
     fig.update_layout(margin=dict(t=100))
-    fig.update_xaxes(title_text="layer (input → output)", **layer_ticks(names))
+    # Two panels share the width: half as many layer names each.
+    fig.update_xaxes(**layer_ticks(names, max_ticks=PANEL_LAYER_LABELS))
+    fig.update_xaxes(title_text="layer (input → output)", row=1, col=1)
     every = [v[measure] for r in results.values() for v in (r.start, r.end)]
     fig.update_yaxes(**log_axis(*every))
     fig.update_yaxes(title_text=f"{label} (log scale)", row=1, col=1)
