@@ -68,6 +68,13 @@ def test_stall_cause(activation: str, depth: int, plain: bool, dead, cause: str)
     assert assess(curve(0.7, 0.7), **net, dead_share=dead).cause == cause
 
 
+@pytest.mark.parametrize("rise", [1.0, 1.09, 1.11, 2.9])
+def test_a_loss_that_ended_above_its_start_is_blamed_on_the_learning_rate(rise: float) -> None:
+    health = assess(curve(1.0, rise), **(NET | {"activation": "sigmoid", "depth": 20}))
+    assert health.kind == "stall"
+    assert (health.cause == "rising") == (rise > 1 + STALL_DROP)
+
+
 def test_chance_loss() -> None:
     assert chance_loss("bce", 1) == pytest.approx(math.log(2))
     assert chance_loss("cross_entropy", 3) == pytest.approx(math.log(3))

@@ -106,6 +106,7 @@ def test_diagram_caption_names_edges_only_when_drawn() -> None:
         ("stall", "vanishing", "Vanishing gradients"),
         ("stall", "dead", "output 0"),
         ("stall", "slow", "higher **Learning rate**"),
+        ("stall", "rising", "Lower the **Learning rate**"),
         ("ok", None, ""),
     ],
 )

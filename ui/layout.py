@@ -39,8 +39,12 @@ def share_url() -> str:
     step = st.session_state.get(STEP_KEY)
     if step is not None:
         params[STEP_KEY] = str(step)
-    # Page-local choices (a sample, an example) are in the URL through their bound widgets.
-    params.update({k: st.query_params[k] for k in PAGE_PARAMS if k in st.query_params})
+    # Page-local choices (a sample, an example): the widget's value of this rerun (the URL
+    # catches up only when the widget is drawn, after this header), else the URL's.
+    for k, spec in PAGE_PARAMS.items():
+        value = st.session_state.get(k, st.query_params.get(k))
+        if value is not None and value != spec.default and str(value) != str(spec.default):
+            params[k] = str(value).lower() if isinstance(value, bool) else str(value)
     base = st.context.url or ""
     query = urlencode(params)
     return f"{base}?{query}" if query else base or "?"
@@ -129,13 +133,15 @@ def health_banner(run: Run, key: str = "health") -> None:
         return
     cfg = run.config
     text = health_message(health, cfg.depth, cfg.activation)
+    lower = suggested_lr(cfg.lr, LR_GRID, SPEC["lr"].default)
     if health.kind == "blowup":
         st.error(text, icon=":material/trending_up:")
-        lower = suggested_lr(cfg.lr, LR_GRID, SPEC["lr"].default)
         apply_button(f"Set the learning rate to {lower:g}", {"lr": lower}, f"{key}_lr")
         return
     st.warning(text, icon=":material/trending_flat:")
-    if health.cause == "vanishing":
+    if health.cause == "rising":
+        apply_button(f"Set the learning rate to {lower:g}", {"lr": lower}, f"{key}_lr")
+    elif health.cause == "vanishing":
         left, right = st.columns(2)
         with left:
             apply_button("Add residual connections", {"residual": True}, f"{key}_res")

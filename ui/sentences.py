@@ -154,6 +154,11 @@ def health_message(health: Health, depth: int, activation: str) -> str:
             "connections or LayerNorm, the gradient vanishes before it reaches the first "
             "layers, so they barely learn: see **Vanishing gradients**."
         )
+    if health.cause == "rising":
+        return (
+            f"{head} The loss ended above where it started: the steps overshoot the valley. "
+            "Lower the **Learning rate**."
+        )
     if health.cause == "dead":
         share = health.dead_share if health.dead_share is not None else math.nan
         return (

@@ -8,9 +8,11 @@ two quieter failures from the training-set loss the run recorded, and a likely c
   overshoots the valley every time does (the usual cause: the learning rate is too high).
 - stall: after at least MIN_STEPS steps the last training loss is still within STALL_DROP
   (10 %) of the first, or of the loss of guessing (chance: ln k for k classes). Cause:
-  vanishing gradients for a plain (no residual, no LayerNorm) sigmoid or tanh net with at
-  least DEEP_LAYERS hidden layers; dead units when at least DEAD_SHARE of the ReLU units
-  output zero on every sample; otherwise a step too small to move far in the steps given.
+  "rising" when the loss ended more than STALL_DROP above where it started (steps that
+  overshoot: the learning rate again); vanishing gradients for a plain (no residual, no
+  LayerNorm) sigmoid or tanh net with at least DEEP_LAYERS hidden layers; dead units when
+  at least DEAD_SHARE of the ReLU units output zero on every sample; otherwise "slow", a
+  step too small to move far in the steps given.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Health:
     """What went wrong with a run, if anything, and the numbers that say so."""
 
     kind: str  # "ok", "blowup" or "stall"
-    cause: str | None  # blowup: "lr"; stall: "vanishing", "dead" or "slow"; ok: None
+    cause: str | None  # blowup: "lr"; stall: "rising", "vanishing", "dead", "slow"; ok: None
     start: float  # first finite training loss
     end: float  # last finite training loss
     chance: float | None  # loss of guessing, for classification with a probability output
@@ -75,7 +77,9 @@ def assess(
     near_start = end >= (1.0 - STALL_DROP) * start
     near_chance = chance is not None and end >= (1.0 - STALL_DROP) * chance
     if steps >= MIN_STEPS and (near_start or near_chance):
-        if plain and activation in SATURATING and depth >= DEEP_LAYERS:
+        if end > (1.0 + STALL_DROP) * start:
+            cause = "rising"
+        elif plain and activation in SATURATING and depth >= DEEP_LAYERS:
             cause = "vanishing"
         elif activation in RECTIFIED and dead_share is not None and dead_share >= DEAD_SHARE:
             cause = "dead"
