@@ -8,6 +8,7 @@ import pytest
 
 from viz.style import (
     DARK,
+    GUIDE_MARGIN,
     LIGHT,
     base_layout,
     guide_line,
@@ -74,6 +75,13 @@ def test_guide_line_label_at_the_lines_height_outside_the_plot() -> None:
         note = fig.layout.annotations[0]
         assert note.y == pytest.approx(math.log10(y) if log_y else y)
         assert note.xref == "paper" and note.x >= 1.0 and note.xanchor == "left"
+
+
+def test_a_guide_lines_margin_survives_base_layout() -> None:
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+    guide_line(fig, 0.5, "guide")
+    base_layout(fig, "t")
+    assert fig.layout.margin.r == GUIDE_MARGIN
 
 
 def test_base_layout_puts_the_legend_below_and_the_title_under_the_toolbar() -> None:

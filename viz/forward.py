@@ -68,7 +68,7 @@ def forward_graph_figure(run: Run, record: StepRecord, sample: int) -> go.Figure
     return network_figure(
         weights,
         ["input"] + names,
-        f"Sample {sample} of the batch at step {record.step}: nodes show a, edges show w",
+        f"Sample {sample}, step {record.step}: a on nodes, w on edges",
         node_values=values,
         node_hover=_node_hover(run, record, sample),
         highlight=highlight,

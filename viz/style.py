@@ -98,7 +98,8 @@ def base_layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
             font=dict(size=15),
         ),
         height=height,
-        margin=dict(l=60, r=20, t=MARGIN_TOP, b=50),
+        # A guide line's label may already have widened the right margin: keep it.
+        margin=dict(l=60, r=max(20, fig.layout.margin.r or 0), t=MARGIN_TOP, b=50),
         legend=legend_below(),
     )
     fig.update_xaxes(showgrid=True, zeroline=False, automargin=True)

@@ -117,6 +117,18 @@ def log_labels_off_decades(chart: dict) -> list[str]:
     return bad + sorted({t for t in labels if labels.count(t) > 1})
 
 
+def texts_cut_off(chart: dict, tol: float = 2.0) -> list[str]:
+    """Texts of the chart that reach past its edges (the browser clips them)."""
+    svg = chart["svg"]
+    if svg is None:
+        return []
+    return [
+        f"{t['kind']} {t['text']!r}"
+        for t in chart["texts"]
+        if t["x0"] < svg["x0"] - tol or t["x1"] > svg["x1"] + tol
+    ]
+
+
 def problems(page) -> list[str]:
     """Every layout problem of every chart on the page, one readable line each."""
     found = []
@@ -125,6 +137,7 @@ def problems(page) -> list[str]:
         found += [f"{where}: {pair}" for pair in text_overlaps(chart)]
         if legend_on_plot(chart):
             found.append(f"{where}: legend on the plotting area")
+        found += [f"{where}: cut off at the edge: {t}" for t in texts_cut_off(chart)]
         off = log_labels_off_decades(chart)
         if off:
             found.append(f"{where}: log axis labels not at powers of ten: {off[:6]}")
