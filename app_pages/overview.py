@@ -125,7 +125,9 @@ layout.header(
 layout.try_this(
     "Press ▶ under the boundary plot to watch the network learn. Then set **Units per layer** "
     "to 1: every later layer sees a single number, so the boundary can only be a straight line "
-    "and the circle cannot be fitted."
+    "and the circle cannot be fitted.",
+    apply={"width": 1},
+    key="try_overview",
 )
 run = runs.run()
 layout.divergence_banner(run)

@@ -31,7 +31,7 @@ def default_page():
 def _shown_step(at) -> int:
     # The step the page drew, as its flow figure's title states it.
     title = plotly_specs(at)[0]["layout"]["title"]["text"]
-    return int(re.search(r"at step (\d+)", title).group(1))
+    return int(re.search(r"step (\d+)", title).group(1))
 
 
 def _latex(at) -> str:
@@ -53,7 +53,7 @@ def test_defaults_draw_the_flow_the_bars_and_the_chain_rule(default_page):
     assert_ok(at, charts=2)
     assert not page_warnings(at)
     specs = plotly_specs(at)
-    assert specs[0]["layout"]["title"]["text"].startswith("The error flowing back at step")
+    assert specs[0]["layout"]["title"]["text"].startswith("Error flowing back, step")
     assert specs[1]["layout"]["title"]["text"].startswith("Size of the error ||δ|| per layer")
     assert [f["name"] for f in specs[0]["frames"]] == ["out", "h2", "h1"]
     text = page_text(at)

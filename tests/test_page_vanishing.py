@@ -44,7 +44,7 @@ def test_defaults_draw_profiles_losses_and_sweep(default_page):
     titles = [s["layout"]["title"]["text"] for s in plotly_specs(at)]
     assert titles[0].startswith("Gradient reaching each layer")
     assert titles[1].startswith("Training loss")
-    assert titles[2].startswith("First hidden layer's gradient")
+    assert titles[2].startswith("First layer's")
     assert [m.label for m in at.metric] == [VARIANT_LABELS[v] for v in VARIANTS]
     assert at.radio(key="vanishing_measure").value == "delta"
     assert "Try this" in page_text(at)

@@ -64,7 +64,7 @@ def test_heatmaps_hold_the_recorded_deltas_and_gradients(small):
             top = np.abs(values).max()
             assert trace["zmid"] == 0 and trace["zmin"] == -top and trace["zmax"] == top
             assert "%{z:.4g}" in trace["hovertemplate"]
-    assert spec["layout"]["title"]["text"] == f"The error flowing back at step {rec.step}"
+    assert spec["layout"]["title"]["text"] == f"Error flowing back, step {rec.step}"
 
 
 def test_log_scale_keeps_the_values_for_hover_and_signs_the_colour(small):

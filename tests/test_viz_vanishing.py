@@ -56,7 +56,7 @@ def test_loss_curves_overlaid(results):
         np.testing.assert_allclose(trace.y, r.train_loss)
         np.testing.assert_array_equal(trace.x, r.eval_steps)
     assert fig.layout.yaxis.type == "log"
-    assert "bce" in fig.layout.title.text
+    assert "bce" in fig.layout.yaxis.title.text
 
 
 @pytest.mark.parametrize("measure", ["delta", "dW"])

@@ -165,11 +165,11 @@ def flow_figure(
         record.layers[n].delta.shape[1] > MAX_UNITS or record.layers[n].dW.shape[0] > MAX_UNITS
         for n in names
     )
-    title = f"The error flowing back at step {record.step}"
+    title = f"Error flowing back, step {record.step}"
     if len(names) < len(layer_names):
         title += f" ({len(names)} of {len(layer_names)} layers)"
     if cropped:
-        title += f" (first {MAX_UNITS} units of wide layers)"
+        title += f" (first {MAX_UNITS} units)"
     base_layout(fig, title, height=560)
     fig.update_xaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(showgrid=False, ticks="", tickfont=dict(size=9))

@@ -100,7 +100,7 @@ def layer_heatmap_figure(record: StepRecord, layer: str, sample: int) -> go.Figu
         y1=a.shape[0] - 0.5,
         line=dict(color=ACCENT, width=3),
     )
-    base_layout(fig, f"Layer {layer} at step {record.step}: activations of every sample", 420)
+    base_layout(fig, f"Layer {layer}, step {record.step}: a of every sample", 420)
     fig.update_xaxes(title="sample of the batch", showgrid=False)
     fig.update_yaxes(title="unit", showgrid=False, autorange="reversed")
     return fig
@@ -191,7 +191,7 @@ def activation_stats_figure(run: Run, step: int | None = None) -> go.Figure:
             fig.add_vline(x=step, line=dict(color=ACCENT, width=1, dash="dot"), row=row, col=col)
     title = "Activations over training, one line per layer"
     if not legend:
-        title += " (dark: first layer, yellow: last)"
+        title += " (dark: first, yellow: last)"
     base_layout(fig, title, 300 * rows)
     fig.update_layout(margin=dict(t=100))
     return fig

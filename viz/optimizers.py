@@ -117,7 +117,7 @@ def update_ratio_figure(runs: dict[str, Run]) -> go.Figure:
             )
         )
     guide_line(fig, UPDATE_GUIDE, "10⁻³: rule<br>of thumb", log_y=True)
-    base_layout(fig, "How big a step each optimizer takes, layer by layer", height=380)
+    base_layout(fig, "Step size of each optimizer, per layer", height=380)
     fig.update_xaxes(title_text="layer (input → output)", type="category", **layer_ticks(layers))
     ratios = [t.y for t in fig.data]
     fig.update_yaxes(

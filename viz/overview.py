@@ -159,7 +159,7 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
     ]
     title = {
         "binary": "Decision boundary (black line: output 0.5)",
-        "multiclass": "Decision regions (colour: the class with the largest output)",
+        "multiclass": "Decision regions (colour: largest output)",
         "regression": "Fit (background: prediction; points: target)",
     }[run.data.task]
     base_layout(fig, title, 620)

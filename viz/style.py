@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -83,12 +84,26 @@ TITLE_TOP = 32
 MARGIN_TOP = 72
 
 
+# Characters of a title line that fit a phone-wide chart (390 px, 15 px font); a longer
+# title wraps at a word onto a second line, and the top margin grows by one line.
+TITLE_CHARS = 44
+TITLE_LINE = 20
+
+
+def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
+    """The title with a line break (<br>) at the last space that keeps lines within width."""
+    lines = textwrap.wrap(title, width=width, break_long_words=False)
+    return "<br>".join(lines) if lines else title
+
+
 def base_layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     """Apply the common template, title, margins and a legend below the plotting area."""
+    wrapped = wrap_title(title)
+    extra = TITLE_LINE * wrapped.count("<br>")
     fig.update_layout(
         template=LIGHT,
         title=dict(
-            text=title,
+            text=wrapped,
             x=0.01,
             xanchor="left",
             y=1.0,
@@ -99,7 +114,7 @@ def base_layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
         ),
         height=height,
         # A guide line's label may already have widened the right margin: keep it.
-        margin=dict(l=60, r=max(20, fig.layout.margin.r or 0), t=MARGIN_TOP, b=50),
+        margin=dict(l=60, r=max(20, fig.layout.margin.r or 0), t=MARGIN_TOP + extra, b=50),
         legend=legend_below(),
     )
     fig.update_xaxes(showgrid=True, zeroline=False, automargin=True)

@@ -76,7 +76,7 @@ def loss_figure(results: dict[str, VariantResult], log_y: bool = False) -> go.Fi
             )
         )
     loss = next(iter(results.values())).config.loss
-    base_layout(fig, f"Training loss ({loss}) of the four networks", 400)
+    base_layout(fig, "Training loss of the four networks", 400)
     fig.update_xaxes(title_text="training step")
     if log_y:
         fig.update_yaxes(
@@ -117,7 +117,7 @@ def depth_sweep_figure(sweep: DepthSweep, measure: str, depth: int | None = None
             annotation_yanchor="bottom",
             annotation_yshift=2,
         )
-    base_layout(fig, f"First hidden layer's gradient {label} at initialisation, by depth", 420)
+    base_layout(fig, f"First layer's {label} at step 0, by depth", 420)
     fig.update_xaxes(title_text="hidden layers", range=[0, float(np.max(sweep.depths)) + 1])
     fig.update_yaxes(
         title_text=f"{label} (log scale)", **log_axis(*sweep.first_layer[measure].values())
