@@ -112,4 +112,4 @@ def test_deep_link_opens_at_the_last_step(default_run):
     at.run()
     assert_ok(at, charts=3)
     title = plotly_specs(at)[0]["layout"]["title"]["text"]
-    assert title.startswith(f"Sample 0 of the batch at step {default_run.recorded_steps[-1]}")
+    assert title.startswith(f"Sample 0, step {default_run.recorded_steps[-1]}")
