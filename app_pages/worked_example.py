@@ -5,7 +5,6 @@ import streamlit as st
 
 from engine import EXAMPLES, worked_step
 from ui import layout
-from ui.page_params import page_param_default
 from viz.worked import (
     factor,
     matrix_frame,
@@ -66,15 +65,16 @@ layout.try_this(
     "where the output unit's δ is simply ŷ − t."
 )
 
+layout.start_from_link("example")
 name = st.segmented_control(
     "Example",
     list(EXAMPLES),
     format_func=lambda n: EXAMPLES[n].title,
-    default=page_param_default("example"),
+    default=None,
     required=True,
     key="example",
-    bind="query-params",
 )
+layout.keep_in_link("example", name)
 ex = EXAMPLES[name]
 ws = worked_step(name)
 inputs, hidden, outputs = unit_names(name)

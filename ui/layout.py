@@ -64,6 +64,22 @@ def header(title: str, intro: str) -> None:
     st.markdown(intro)
 
 
+# A widget bound with bind="query-params" writes its displayed label (format_func's text)
+# into the URL; these two keep the short option value there instead ("example=koech").
+def start_from_link(key: str) -> None:
+    """Start a page-local widget at the link's value (checked on load), else its default."""
+    if key not in st.session_state:
+        st.session_state[key] = st.query_params.get(key, PAGE_PARAMS[key].default)
+
+
+def keep_in_link(key: str, value: object) -> None:
+    """Put a page-local choice into the URL, left out when it is the default."""
+    if value == PAGE_PARAMS[key].default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = str(value)
+
+
 def set_setting(key: str, value: object) -> None:
     """A button's on_click: set a sidebar setting (its widget and the URL follow)."""
     st.session_state[key] = value

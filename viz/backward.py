@@ -202,7 +202,7 @@ def _animate(fig: go.Figure, names: list[str]) -> None:
         )
     fig.frames = frames
     fig.update_layout(
-        margin=dict(t=70, b=110),
+        margin=dict(b=110),  # the top margin is base_layout's, which fits the title
         **animation_controls(
             order,
             n - 1,

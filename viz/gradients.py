@@ -127,7 +127,7 @@ def update_ratio_figure(run: Run, step: int | None = None) -> go.Figure:
     fig = _layer_lines(run, values, "update / weight")
     guide_line(fig, UPDATE_RATIO_GUIDE, "10⁻³: rule<br>of thumb", log_y=True)
     mark_steps(fig, step, run.diverged_at)
-    base_layout(fig, "Update ratio ||ΔW applied|| / ||W|| per layer")
+    base_layout(fig, "Update ratio ||ΔW|| / ||W|| per layer")
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(
         title_text="update ratio (log scale)", **log_axis(values, np.array([UPDATE_RATIO_GUIDE]))

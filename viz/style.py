@@ -109,7 +109,8 @@ def base_layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
             y=1.0,
             yref="container",
             yanchor="top",
-            pad=dict(t=TITLE_TOP),
+            # Plotly grows a wrapped title upwards from its first line: move it down as much.
+            pad=dict(t=TITLE_TOP + extra),
             font=dict(size=15),
         ),
         height=height,

@@ -8,6 +8,7 @@ pairs of boxes that overlap within one chart; each legend against its plotting a
 from __future__ import annotations
 
 import re
+import time
 
 # Per chart: the boxes of its visible texts, tagged by kind; its plotting areas; its legend.
 # Boxes of texts with no characters or a zero size are skipped (Plotly keeps hidden ones).
@@ -78,9 +79,25 @@ def _overlap(a: dict, b: dict, tol: float = TOLERANCE) -> bool:
     )
 
 
+SETTLE_TIMEOUT = 10.0  # s for the charts to stop moving
+SETTLE_POLL = 0.3  # s between two looks at the charts
+
+
 def chart_layouts(page) -> list[dict]:
-    """Every Plotly chart of the page: its text boxes, plotting areas, legend and toolbar."""
-    return page.evaluate(_LAYOUT_JS)
+    """Every Plotly chart of the page once it has settled: its text boxes, plotting areas,
+    legend and toolbar.
+
+    Plotly first draws a chart at a default width, then again at its container's width
+    (and once more when fonts arrive): measure only when two looks agree.
+    """
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    before = page.evaluate(_LAYOUT_JS)
+    while True:
+        time.sleep(SETTLE_POLL)
+        now = page.evaluate(_LAYOUT_JS)
+        if now == before or time.monotonic() > deadline:
+            return now
+        before = now
 
 
 def text_overlaps(chart: dict) -> list[str]:
