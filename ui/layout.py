@@ -80,19 +80,15 @@ def keep_in_link(key: str, value: object) -> None:
         st.query_params[key] = str(value)
 
 
-def set_setting(key: str, value: object) -> None:
-    """A button's on_click: set a sidebar setting (its widget and the URL follow)."""
-    st.session_state[key] = value
+def set_settings(settings: dict[str, object]) -> None:
+    """A button's on_click: set sidebar settings (their widgets and the URL follow)."""
+    for key, value in settings.items():
+        st.session_state[key] = value
 
 
 def apply_button(label: str, settings: dict[str, object], key: str) -> None:
     """A button that applies the settings a hint names."""
-    st.button(
-        label,
-        key=key,
-        icon=":material/tune:",
-        on_click=lambda: [set_setting(k, v) for k, v in settings.items()],
-    )
+    st.button(label, key=key, icon=":material/tune:", on_click=set_settings, args=(settings,))
 
 
 def loss_scale() -> bool:
