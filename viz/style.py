@@ -139,6 +139,8 @@ def legend_below() -> dict:
     )
 
 
+# Decade labels on a log axis: a 200 px tall plot (a phone) keeps 30 px between them.
+MAX_LOG_LABELS = 6
 # Layer names on an axis: about 40 px each fit a phone-wide chart.
 MAX_LAYER_LABELS = 7
 
@@ -149,7 +151,7 @@ def layer_ticks(names: list[str], max_ticks: int = MAX_LAYER_LABELS) -> dict:
     return dict(tickmode="array", tickvals=[names[i] for i in picks], tickangle=0)
 
 
-def log_axis(*arrays: np.ndarray, max_labels: int = 8) -> dict:
+def log_axis(*arrays: np.ndarray, max_labels: int = MAX_LOG_LABELS) -> dict:
     """Axis settings for a log axis labelled at powers of ten only, minor ticks unlabelled.
 
     One label every k decades (k as small as keeps at most `max_labels`); when the values
