@@ -21,7 +21,8 @@ st.set_page_config(
     # it from Google's font servers.
     page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
     layout="wide",
-    initial_sidebar_state="expanded",
+    # "auto": open on a wide screen, closed on a phone (where it would cover the page).
+    initial_sidebar_state="auto",
 )
 
 PAGES = {
@@ -49,8 +50,16 @@ PAGES = {
     ],
 }
 
+ASSETS = Path(__file__).parent / "assets"
+# The app's name above the navigation (a logo is the only element Streamlit draws there).
+st.logo(str(ASSETS / "wordmark.svg"), size="large", icon_image=str(ASSETS / "icon.png"))
 page = st.navigation(PAGES)
-st.sidebar.title("Backprop Lab")
-config = sidebar.draw()
+# The worked example uses fixed published numbers: the run's controls do not apply there.
+locked = (
+    "The Worked example uses fixed published numbers: these settings apply to the other pages."
+    if page.url_path == "worked_example"
+    else None
+)
+config = sidebar.draw(locked)
 page.run()
 sidebar.share_link(config)

@@ -10,7 +10,9 @@ from engine.analysis.chain_rule import (
     delta_norms,
     gradient_check,
 )
+from engine.analysis.experiments import first_last_ratio
 from ui import layout, lesson, runs, weight_picker
+from ui.sentences import trend
 from viz.backward import (
     MAX_LAYERS,
     chain_rule_lines,
@@ -39,7 +41,7 @@ def flow_view(run: Run, record: StepRecord) -> None:
         "Top row: δ = dL/dz of each unit (columns) for each recorded sample (rows). Bottom row: "
         "dL/dW, one cell per weight, from unit i of the layer below (rows) to unit j (columns). "
         "Blue is positive, red negative, white zero; hover a cell for its exact value. Press "
-        "**▶ Play** to watch the error start at the output and travel back to h1. With each "
+        "**▶** to watch the error start at the output and travel back to h1. With each "
         "layer on its own range, a tiny error looks as strong as a large one: the shared log "
         "scale compares the layers."
     )
@@ -93,7 +95,6 @@ def gradient_check_view(run: Run, record: StepRecord) -> None:
 
 
 cfg = runs.config()
-run = runs.run()
 
 layout.header(
     "Backward pass",
@@ -102,10 +103,16 @@ layout.header(
     "gives the gradient of every weight.",
 )
 layout.try_this(
-    "Set **Hidden layers** to 8 and **Activation** to sigmoid: watch the deltas shrink layer "
-    "by layer on their way back to h1."
+    "Set **Hidden layers** to 8 and **Activation** to sigmoid, then pick **One shared log "
+    "scale** for the colours: the deltas fade layer by layer on their way back to h1 (with "
+    "each layer on its own range every layer looks equally strong).",
+    apply={"depth": 8, "activation": "sigmoid", SCALE_KEY: "log"},
+    key="try_backward",
+    label="Set hidden layers 8, activation sigmoid, shared log scale",
 )
+run = runs.run()
 layout.divergence_banner(run)
+layout.health_banner(run)
 step = layout.step_picker(run)
 record = run.record_at(step)
 rows = record.x.shape[0]
@@ -117,12 +124,17 @@ if rows < cfg.effective_batch:
 
 st.subheader("The error flowing back", divider="gray")
 flow_view(run, record)
-layout.chart(delta_norm_figure(run.layer_names, delta_norms(record, run.layer_names), step))
+norms = delta_norms(record, run.layer_names)
+layout.chart(delta_norm_figure(run.layer_names, norms, step))
 st.caption(
     "The size of each layer's error. Every layer multiplies the error by its weights and its "
     "activation's slope on the way back: when that factor is below 1, the bars fall towards h1 "
     "and the first layers barely learn (vanishing gradients)."
 )
+if cfg.depth > 1:
+    st.markdown(
+        f"Here, from the last hidden layer back to h1, ||δ|| {trend(first_last_ratio(norms))}."
+    )
 
 st.subheader("The chain rule for one weight", divider="gray")
 st.markdown(

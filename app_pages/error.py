@@ -10,6 +10,7 @@ from viz.error import (
     loss_functions_figure,
     prediction_table,
     predictions_figure,
+    run_curve,
     target_one_logits,
 )
 
@@ -34,19 +35,20 @@ layout.header(
 )
 layout.try_this(
     "Set **Loss** to mse and **Activation** to sigmoid, then compare the gradients of the "
-    "samples (orange dots) at the bottom of this page with those you get with **Loss** bce."
+    "samples (orange dots) at the bottom of this page with those you get with **Loss** bce.",
+    apply={"loss": "mse", "activation": "sigmoid"},
+    key="try_error",
 )
 
 run = runs.run()
 cfg = run.config
 layout.divergence_banner(run)
+layout.health_banner(run)
 
 st.subheader("Loss over training")
 scale, picker = st.columns([1, 4], gap="large", vertical_alignment="center")
 with scale:
-    log_y = st.toggle(
-        "Log scale", key="log_loss", help="A log axis shows slow progress late in training."
-    )
+    log_y = layout.loss_scale()
 with picker:
     step = layout.step_picker(run)
 record = run.record_at(step)
@@ -106,7 +108,7 @@ st.markdown(
     "when the unit saturates."
 )
 sample_z = target_one_logits(run, record)
-current = cfg.loss if cfg.loss in ("mse", "bce", "cosine") else None
+current = run_curve(cfg.loss, cfg.output)
 layout.chart(loss_functions_figure(sample_z, current), key="error_curves")
 if sample_z is not None:
     st.caption(

@@ -56,7 +56,6 @@ def sample_view(run: Run, record: StepRecord) -> None:
 
 
 cfg = runs.config()
-run = runs.run()
 
 layout.header(
     "Forward pass",
@@ -66,9 +65,13 @@ layout.header(
 layout.try_this(
     "Set **Hidden layers** to 8, **Init** to normal and **Init std** to 0.01, then move "
     "**Step** to 0: layer after layer the boxes shrink to a line, so almost nothing of the "
-    "input reaches the output."
+    "input reaches the output.",
+    apply={"depth": 8, "init": "normal", "init_std": 0.01},
+    key="try_forward",
 )
+run = runs.run()
 layout.divergence_banner(run)
+layout.health_banner(run)
 step = layout.step_picker(run)
 record = run.record_at(step)
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from engine.analysis.experiments import first_last_ratio, gradient_flow, percentile_bands
 from ui import layout, runs
+from ui.sentences import trend
 from ui.vanishing_runs import sci
 from viz.gradients import (
     UPDATE_RATIO_GUIDE,
@@ -23,11 +24,14 @@ layout.header(
 )
 layout.try_this(
     "Set **Activation** to sigmoid and **Hidden layers** to 10: the bottom rows of the heatmap "
-    "turn dark, because the first layers get almost no gradient. Then tick **Residual**."
+    "turn dark, because the first layers get almost no gradient. Then tick **Residual**.",
+    apply={"activation": "sigmoid", "depth": 10},
+    key="try_gradnorms",
 )
 
 run = runs.run()
 layout.divergence_banner(run)
+layout.health_banner(run)
 step = layout.step_picker(run)
 record = run.record_at(step)
 names = run.layer_names
@@ -37,8 +41,8 @@ layout.chart(grad_norm_heatmap(run, record.step), key="gn_heatmap")
 norms = run.metric("grad_norm")[record.step]
 comparison = (
     f"{sci(norms[-2])} in the last hidden layer ({names[-2]}) and {sci(norms[-1])} in the "
-    f"output layer: the first layer's gradient is {sci(first_last_ratio(norms))} times the last "
-    "hidden layer's."
+    f"output layer: from the last hidden layer back to the first, the gradient "
+    f"{trend(first_last_ratio(norms))}."
     if len(names) > 2
     else f"{sci(norms[-1])} in the output layer."
 )

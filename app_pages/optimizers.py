@@ -2,9 +2,15 @@
 
 import streamlit as st
 
-from engine.analysis.landscape import comparison_frame, loss_rose, start_loss
+from engine.analysis.landscape import (
+    comparison_frame,
+    loss_rose,
+    median_update_ratio,
+    start_loss,
+)
 from ui import layout, optimizer_runs
 from ui import runs as run_cache
+from ui.sentences import update_spread_sentence
 from viz.optimizers import (
     LABELS,
     loss_curves_figure,
@@ -30,7 +36,9 @@ layout.header(
 )
 layout.try_this(
     "Set **Learning rate** to 0.3: SGD and momentum catch up, while RMSProp's steps "
-    "become too big and its loss stalls high."
+    "become too big and its loss stalls high.",
+    apply={"lr": 0.3},
+    key="try_optimizers",
 )
 st.caption(
     f"Every optimizer uses the sidebar's **Learning rate** ({cfg.lr:g}). The same number "
@@ -74,7 +82,8 @@ def loss_view() -> None:
         format_func=lambda v: f"{v:.0%}",
         key="opt_target",
     )
-    log_y = right.toggle("Log scale", value=True, key="opt_logy")
+    with right:
+        log_y = layout.loss_scale()
     target = share * start_loss(next(iter(runs.values())))
     fig = layout.figure(loss_curves_figure, (cfg, log_y, target), runs, log_y=log_y, target=target)
     layout.chart(fig, key="opt_loss")
@@ -90,10 +99,17 @@ loss_view()
 st.subheader("Step size per layer")
 layout.chart(layout.figure(update_ratio_figure, cfg, runs), key="opt_ratios")
 st.caption(
-    "Each step changes a layer's weights by the update ratio ‖ΔW‖ / ‖W‖; about 1e-3 is "
+    "Each step changes a layer's weights by the update ratio ‖ΔW‖ / ‖W‖; about 10⁻³ is "
     "a common rule of thumb. SGD's step follows the gradient, so it is tiny where "
-    "gradients are small. RMSProp and Adam divide by the gradient's running size, so "
-    "every layer moves by about the learning rate."
+    "gradients are small. RMSProp and Adam divide by the gradient's running size, which "
+    "evens out the layers' steps unless a gradient is so small that ε dominates."
+)
+st.markdown(
+    "\n".join(
+        f"- {update_spread_sentence(names[n], list(median_update_ratio(runs[n])))}"
+        for n in ("rmsprop", "adam")
+        if n in runs
+    )
 )
 
 

@@ -7,6 +7,8 @@ import streamlit as st
 
 from engine.analysis.grid import animation_steps, max_frames, predictions_on_grid
 from ui import layout, lesson, runs
+from ui.sentences import diagram_caption, metric_delta
+from viz.network_graph import fits_graph
 from viz.overview import boundary_figure, loss_figure, network_diagram
 
 RESOLUTION = 40  # grid points per axis of the boundary plot
@@ -105,8 +107,7 @@ def _metric_tiles(run) -> None:
         if len(values) == 0 or not math.isfinite(values[-1]):
             tiles.append((label, "–", None, "off"))
             continue
-        change = values[-1] - values[0]
-        delta = f"{change:+.1%}" if percent else f"{change:+.3g}"
+        delta = metric_delta(values[-1] - values[0], percent)
         tiles.append(
             (label, _number(values[-1], percent), delta, "normal" if percent else "inverse")
         )
@@ -116,13 +117,13 @@ def _metric_tiles(run) -> None:
             value,
             change_text,
             delta_color=colour,
-            help="At the last step, on the whole split; the arrow compares with step 0.",
+            help="At the last step, on the whole split (the loss chart's marker is the loss "
+            "of one batch); the arrow compares with step 0.",
             border=True,
         )
 
 
 cfg = runs.config()
-run = runs.run()
 
 layout.header(
     "Overview",
@@ -133,9 +134,13 @@ layout.header(
 layout.try_this(
     "Press ▶ under the boundary plot to watch the network learn. Then set **Units per layer** "
     "to 1: every later layer sees a single number, so the boundary can only be a straight line "
-    "and the circle cannot be fitted."
+    "and the circle cannot be fitted.",
+    apply={"width": 1},
+    key="try_overview",
 )
+run = runs.run()
 layout.divergence_banner(run)
+layout.health_banner(run)
 
 for col, (title, text, page, icon) in zip(st.columns(4), STEPS_OF_TRAINING, strict=True):
     with col.container(border=True, height="stretch"):
@@ -158,12 +163,10 @@ with left:
         "points, never used for training."
     )
 with right:
-    layout.chart(loss_figure(run, step), key="overview_loss")
+    log_y = layout.loss_scale()
+    layout.chart(loss_figure(run, step, log_y=log_y), key="overview_loss")
     layout.chart(network_diagram(run, step), key="overview_network")
-    st.caption(
-        "Blue edges are positive weights, red negative; thicker means larger |w|. Move the "
-        "**Step** slider to see the update change them."
-    )
+    st.caption(diagram_caption(fits_graph(run.sizes)))
 
 _metric_tiles(run)
 

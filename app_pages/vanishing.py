@@ -1,10 +1,17 @@
 """Vanishing gradients: one network trained four ways, and how depth shrinks the first gradient."""
 
+import numpy as np
 import streamlit as st
 
 from engine.analysis.experiments import MEASURES, VARIANT_LABELS, per_layer_factor
 from engine.core.activations import ACTIVATIONS
 from ui import layout, runs, vanishing_runs
+from ui.sentences import (
+    chain_sentence,
+    layernorm_slope_sentence,
+    residual_sentence,
+    trend,
+)
 from ui.vanishing_runs import sci
 from viz.vanishing import depth_sweep_figure, loss_figure, profile_figure
 
@@ -21,7 +28,9 @@ layout.header(
 layout.try_this(
     "Set **Activation** to sigmoid, **Init** to normal and **Hidden layers** to 20: the plain "
     "network's first layer gets almost no gradient, while the residual ones keep it. Then set "
-    "**Activation** to tanh and **Init** to xavier_normal with **Units per layer** at 64."
+    "**Activation** to tanh and **Init** to xavier_normal with **Units per layer** at 64.",
+    apply={"activation": "sigmoid", "init": "normal", "depth": 20},
+    key="try_vanishing",
 )
 
 cfg = runs.config()
@@ -31,6 +40,7 @@ sweep = vanishing_runs.sweep(cfg, data)
 plain = results["plain"]
 depth = cfg.depth
 act = ACTIVATIONS[cfg.activation]
+n_inputs = 2  # every data set, built-in or uploaded, has two features
 
 diverged = [VARIANT_LABELS[n] for n, r in results.items() if r.diverged_at is not None]
 if diverged:
@@ -71,6 +81,13 @@ if depth == 1:
         "With one hidden layer the first layer is the last: there is no chain to shrink the "
         "gradient yet. Raise **Hidden layers**."
     )
+else:
+    st.markdown(
+        "\n".join(
+            f"- {VARIANT_LABELS[name]}: the gradient {trend(r.ratio(measure))}."
+            for name, r in results.items()
+        )
+    )
 if measure == "dW" and cfg.activation != "sigmoid":
     st.caption(
         f"dL/dW = hᵀ·dL/dz. With small weights the input h shrinks going forward as fast as the "
@@ -88,14 +105,8 @@ st.latex(
     r"\qquad \delta_l = \frac{\partial L}{\partial z_l}"
 )
 plain_ratio = plain.ratio(measure)
-if depth > 1:
-    factor = per_layer_factor(plain.start[measure])
-    st.markdown(
-        f"Over {depth - 1} layer{'s' if depth > 2 else ''} these factors multiply. In the "
-        f"plain network here, the first layer's gradient is **{sci(plain_ratio)} times** the "
-        f"last hidden layer's: on average a factor of **{sci(factor)}** per layer. A factor "
-        "below 1 compounds into a vanishing gradient; above 1, into an exploding one."
-    )
+factor = per_layer_factor(plain.start[measure]) if depth > 1 else float("nan")
+st.markdown(chain_sentence(depth, plain_ratio, factor))
 sigmoid = ACTIVATIONS["sigmoid"].max_slope
 st.markdown(
     f"**The activation's slope.** Sigmoid's derivative σ'(z) = σ(z)(1 − σ(z)) is at most "
@@ -110,9 +121,13 @@ st.markdown(
     "**Residual connections.** A residual layer outputs h' = h + f(z). Going back, "
     "∂L/∂h = ∂L/∂h' + (the path through the layer): the first term is the identity path, "
     "which carries the gradient past the layer unchanged, however small the second term gets. "
-    f"Here the first ÷ last ratio is **{sci(residual.ratio(measure))}** with residual "
-    f"connections against {sci(plain_ratio)} without. (The first layer maps 2 inputs to "
-    f"{cfg.width} units, so it has no shortcut; every later layer does.)"
+    + (
+        f"Here the first ÷ last ratio is **{sci(residual.ratio(measure))}** with residual "
+        f"connections against {sci(plain_ratio)} without. "
+        if depth > 1
+        else ""
+    )
+    + residual_sentence(depth, n_inputs, cfg.width)
     + (
         " Each residual layer also adds its own path on top of the identity, so without "
         "normalisation the gradient can grow on its way back: it explodes instead of vanishing."
@@ -122,9 +137,9 @@ st.markdown(
 )
 st.markdown(
     "**LayerNorm.** It divides each sample's z by its spread across the layer's units, then "
-    "scales by γ. Forward, that keeps z near unit size whatever the weights, where tanh and "
-    f"sigmoid are steep: mean |f'(z)| {vanishing_runs.span(layernorm.slopes)} with LayerNorm. "
-    "Backward, it multiplies the gradient by γ / std(z), which undoes the shrinking caused by "
+    "scales by γ. Forward, that keeps z near unit size whatever the weights. "
+    + layernorm_slope_sentence(float(np.mean(plain.slopes)), float(np.mean(layernorm.slopes)))
+    + " Backward, it multiplies the gradient by γ / std(z), which undoes the shrinking caused by "
     f"small weights (but not a slope that is at most {sigmoid}). Ratio: "
     f"**{sci(layernorm.ratio(measure))}** with LayerNorm, **{sci(both.ratio(measure))}** "
     "with both."
@@ -137,7 +152,8 @@ st.markdown(
 )
 
 st.subheader("Training the four networks")
-layout.chart(loss_figure(results), key="vanishing_loss")
+log_y = layout.loss_scale()
+layout.chart(loss_figure(results, log_y=log_y), key="vanishing_loss")
 trained = plain.config.steps
 st.caption(
     "The loss on the whole training set. A network whose first layers get no gradient learns "

@@ -61,20 +61,21 @@ layout.header(
     "paper: forward pass, error, chain rule, update. Every number on this page is the one "
     "the app's engine computes, printed with 9 decimals so you can check each line.",
 )
-st.caption("This page uses fixed published numbers; the sidebar settings do not apply.")
 layout.try_this(
     "Switch **Example** to Koech's 3-4-1 network: the same chain rule with cross-entropy, "
     "where the output unit's δ is simply ŷ − t."
 )
 
+layout.start_from_link("example")
 name = st.segmented_control(
     "Example",
     list(EXAMPLES),
     format_func=lambda n: EXAMPLES[n].title,
-    default="mazur",
+    default=None,
     required=True,
     key="example",
-)
+) or next(iter(EXAMPLES))  # required=True: never empty, but typed as optional
+layout.keep_in_link("example", name)
 ex = EXAMPLES[name]
 ws = worked_step(name)
 inputs, hidden, outputs = unit_names(name)

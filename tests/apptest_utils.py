@@ -41,6 +41,15 @@ OTHER_CONFIGS = [
 ]
 
 
+# The health banner's icon: a stall is a true warning about the run, not a problem of the page.
+STALL_ICON = ":material/trending_flat:"
+
+
+def page_warnings(at: AppTest) -> list[str]:
+    """The page's warnings other than the run-health banner (links fixed, settings clamped)."""
+    return [w.value for w in at.warning if w.icon != STALL_ICON]
+
+
 def run_page(page: str, params: dict[str, str] | None = None, timeout: float = 120) -> AppTest:
     """Open the app at `page` (e.g. "app_pages/backward.py") with URL params and run it."""
     at = AppTest.from_file(APP, default_timeout=timeout)

@@ -62,7 +62,7 @@ def test_more_hostile_urls_never_raise(params):
 def test_share_link_reproduces_the_config():
     params = {"dataset": "xor", "depth": "3", "activation": "relu", "lr": "0.01"}
     at = run_page("", params)
-    link = at.sidebar.code[0].value
+    link = at.main.code[0].value  # the header's "Copy link"
     query = link.split("?", 1)[1]
     parsed = dict(pair.split("=", 1) for pair in query.split("&"))
     parsed.pop("step", None)
@@ -115,3 +115,17 @@ def test_divergence_banner_names_the_step():
     errors = "\n".join(e.value for e in at.error)
     assert "diverged at step" in errors
     assert "Learning rate" in errors
+
+
+def test_sidebar_essentials_first_the_rest_collapsed_bounds_from_the_settings_table():
+    at = run_page("", {})
+    labels = [w.label for w in at.sidebar.get("selectbox") + at.sidebar.get("slider")]
+    assert "Data set" in labels and "Hidden layers" in labels
+    more = [e for e in at.sidebar.expander if e.label == "More settings"]
+    assert len(more) == 1
+    inside = {w.label for w in more[0].get("select_slider") + more[0].get("selectbox")}
+    assert {"Noise", "Init", "Loss", "Batch size"} <= inside
+    assert not {"Data set", "Activation", "Optimizer", "Learning rate"} & inside
+    for key in ("depth", "width", "steps", "samples"):
+        slider = at.sidebar.slider(key=key)
+        assert (slider.min, slider.max) == (SPEC[key].lo, SPEC[key].hi)

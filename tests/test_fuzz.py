@@ -18,7 +18,7 @@ from ui import runs
 from ui.settings import SETTINGS as SPEC
 from ui.settings import config_from_params
 
-# -- Config.from_params with hypothesis ----------------------------------------------------
+# -- config_from_params with hypothesis ------------------------------------------------------
 
 NASTY = [
     "",

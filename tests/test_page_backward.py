@@ -14,6 +14,7 @@ from tests.apptest_utils import (
     assert_ok,
     decode,
     page_text,
+    page_warnings,
     plotly_specs,
     run_hostile_link,
     run_page,
@@ -32,7 +33,7 @@ def default_page():
 def _shown_step(at) -> int:
     # The step the page drew, as its flow figure's title states it.
     title = plotly_specs(at)[0]["layout"]["title"]["text"]
-    return int(re.search(r"at step (\d+)", title).group(1))
+    return int(re.search(r"step (\d+)", title).group(1))
 
 
 def _latex(at) -> str:
@@ -52,9 +53,9 @@ def _assert_chain_rule_matches(at, run, layer: str, i: int, j: int) -> None:
 def test_defaults_draw_the_flow_the_bars_and_the_chain_rule(default_page):
     at = default_page
     assert_ok(at, charts=2)
-    assert not at.warning
+    assert not page_warnings(at)
     specs = plotly_specs(at)
-    assert specs[0]["layout"]["title"]["text"].startswith("The error flowing back at step")
+    assert specs[0]["layout"]["title"]["text"].startswith("Error flowing back, step")
     assert specs[1]["layout"]["title"]["text"].startswith("Size of the error ||δ|| per layer")
     assert [f["name"] for f in specs[0]["frames"]] == ["out", "h2", "h1"]
     text = page_text(at)
@@ -135,7 +136,7 @@ def test_log_scale_option_redraws_the_flow(default_page):
 def test_other_configs(params, layer, extra):
     at = run_page(PAGE, params)
     assert_ok(at, charts=2)
-    assert not at.warning
+    assert not page_warnings(at)
     run = train(config_from_params(params)[0])
     frames = [f["name"] for f in plotly_specs(at)[0]["frames"]]
     assert frames == run.layer_names[::-1]

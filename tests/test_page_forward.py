@@ -13,6 +13,7 @@ from tests.apptest_utils import (
     OTHER_CONFIGS,
     assert_ok,
     decode,
+    page_warnings,
     plotly_specs,
     run_hostile_link,
     run_page,
@@ -42,9 +43,9 @@ def default_page(default_run):
 def test_defaults_draw_graph_boxes_and_lines(default_page):
     at = default_page
     assert_ok(at, charts=3)
-    assert not at.warning
+    assert not page_warnings(at)
     titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
-    assert titles[0].startswith(f"Sample 0 of the batch at step {STEP}")
+    assert titles[0].startswith(f"Sample 0, step {STEP}")
     assert titles[1].startswith(f"Activations a per layer, step {STEP}")
     assert titles[2].startswith("Activations over training")
     assert f"f(z) = {ACTIVATIONS['tanh'].formula}" in at.latex[1].value
@@ -67,7 +68,7 @@ def test_changing_the_sample_recolours_the_nodes(default_page, default_run):
     assert_ok(at, charts=3)
     rec = default_run.records[STEP]
     graph = plotly_specs(at)[0]
-    assert graph["layout"]["title"]["text"].startswith("Sample 5 of the batch")
+    assert graph["layout"]["title"]["text"].startswith("Sample 5, step")
     colours = decode(_nodes(graph)["marker"]["color"])
     np.testing.assert_array_equal(colours[:2], rec.x[5])
     np.testing.assert_array_equal(colours[10:18], rec.layers["h2"].a[5])
@@ -81,7 +82,7 @@ def test_beyond_the_thresholds_layers_become_heatmaps():
     at.select_slider(key="step").set_value(12).run()
     at.select_slider(key="forward_layer").set_value("h13").run()
     heat = plotly_specs(at)[0]
-    assert heat["layout"]["title"]["text"].startswith("Layer h13 at step 12")
+    assert heat["layout"]["title"]["text"].startswith("Layer h13, step 12")
     run = train(config_from_params(params)[0])
     rec = run.records[12]
     z = decode(heat["data"][0]["z"]).reshape(4, -1)
@@ -92,7 +93,7 @@ def test_beyond_the_thresholds_layers_become_heatmaps():
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
-    assert not at.warning
+    assert not page_warnings(at)
     graph = plotly_specs(at)[0]
     depth = int(params["depth"]) if "depth" in params else 2
     n_out = 3 if params.get("dataset") == "spiral3" else 1
@@ -112,4 +113,4 @@ def test_deep_link_opens_at_the_last_step(default_run):
     at.run()
     assert_ok(at, charts=3)
     title = plotly_specs(at)[0]["layout"]["title"]["text"]
-    assert title.startswith(f"Sample 0 of the batch at step {default_run.recorded_steps[-1]}")
+    assert title.startswith(f"Sample 0, step {default_run.recorded_steps[-1]}")

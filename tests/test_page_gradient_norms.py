@@ -12,6 +12,7 @@ from tests.apptest_utils import (
     assert_ok,
     decode,
     page_text,
+    page_warnings,
     plotly_specs,
     run_hostile_link,
     run_page,
@@ -43,7 +44,7 @@ def default_page():
 def test_defaults_draw_every_chart(default_page):
     at = default_page
     assert_ok(at, charts=6)
-    assert not at.warning
+    assert not page_warnings(at)
     for title, expected in zip(_titles(at), TITLES, strict=True):
         assert title.startswith(expected), title
     assert at.selectbox(key="gn_layer").value == "h1"
@@ -86,7 +87,7 @@ def test_choosing_a_layer_redraws_the_distributions(default_page):
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=6)
-    assert not at.warning
+    assert not page_warnings(at)
     heat = plotly_specs(at)[0]
     cfg = config_from_params(params)[0]
     assert len(heat["data"][0]["y"]) == cfg.depth + 1

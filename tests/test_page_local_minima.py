@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from engine import Config
 from engine.analysis.seeds import train_seeds, verdict
 from tests.apptest_utils import assert_ok, page_text, plotly_specs, run_page
 from tests.lesson_utils import run_cheap_hostile_link
+from ui.settings import config_from_params
 from viz.seeds import verdict_text
 
 PAGE = "app_pages/local_minima.py"
@@ -17,7 +17,7 @@ def test_a_deep_link_trains_its_runs_and_says_what_they_show():
     assert_ok(at, charts=3)
     assert not at.warning
     assert at.segmented_control(key="lm_runs").value == 12
-    result = train_seeds(Config.from_params(link)[0], 12)
+    result = train_seeds(config_from_params(link)[0], 12)
     v = verdict(result.final, result.curves[result.worst])
     assert verdict_text(v, result) in page_text(at)
     bars = plotly_specs(at)[0]

@@ -51,7 +51,7 @@ def test_defaults_draw_every_chart_from_the_engine_and_cache_the_comparison():
 
 def test_page_widgets_change_the_views():
     at = run_page(PAGE)
-    at.toggle(key="opt_logy").set_value(False)
+    at.toggle(key="log_loss").set_value(True)
     at.select_slider(key="opt_target").set_value(0.5)
     at.selectbox(key="opt_layer").set_value("out")
     at.radio(key="opt_dirs").set_value("random")
@@ -59,10 +59,10 @@ def test_page_widgets_change_the_views():
     at.number_input(key="opt_i").set_value(3).run()  # out.W has 8 rows, h1.W only 2
     assert_ok(at, charts=CHARTS)
     titles = _titles(at)
-    assert any("random directions" in t for t in titles)
+    assert any("Random plane" in t for t in titles)
     assert any("out.W[3, 0]" in t for t in titles)
     loss = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("Training"))
-    assert loss["layout"]["yaxis"]["type"] == "linear"
+    assert loss["layout"]["yaxis"]["type"] == "log"
     assert "50%" in page_text(at)
 
 

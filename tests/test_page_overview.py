@@ -11,6 +11,7 @@ from tests.apptest_utils import (
     OTHER_CONFIGS,
     assert_ok,
     decode,
+    page_warnings,
     plotly_specs,
     run_hostile_link,
     run_page,
@@ -31,7 +32,7 @@ def default_page():
 def test_defaults_draw_boundary_loss_and_network(default_page):
     at = default_page
     assert_ok(at, charts=3)
-    assert not at.warning
+    assert not page_warnings(at)
     titles = _titles(at)
     assert titles[0].startswith("Decision boundary")
     assert titles[1] == "Loss over training (bce)"
@@ -61,7 +62,7 @@ def test_step_from_the_link_drives_every_view():
     boundary, loss, network = plotly_specs(at)
     assert network["layout"]["title"]["text"].startswith("The network at step 12")
     names = [t.get("name") for t in loss["data"]]
-    assert "step 12" in names
+    assert "step 12: batch loss" in names
     labels = [s["label"] for s in boundary["layout"]["sliders"][0]["steps"]]
     assert labels[boundary["layout"]["sliders"][0]["active"]] == "12"
 
@@ -70,7 +71,7 @@ def test_step_from_the_link_drives_every_view():
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
-    assert not at.warning
+    assert not page_warnings(at)
     if params.get("dataset") == "spiral3":
         boundary = plotly_specs(at)[0]
         assert boundary["layout"]["title"]["text"].startswith("Decision regions")

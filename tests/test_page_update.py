@@ -9,6 +9,7 @@ from engine.analysis.update_rule import step_effect, update_ratios, update_terms
 from tests.apptest_utils import assert_ok, page_text, plotly_specs, run_page
 from tests.lesson_utils import run_cheap_hostile_link
 from tests.test_engine_training import DIVERGES
+from ui.settings import config_from_params
 from viz.backward import tex_num
 from viz.update import loss_change_sentence, ratio_sentence
 
@@ -70,17 +71,17 @@ def test_a_deep_link_opens_on_its_step_weight_and_optimizer(params, marker):
     assert_ok(at, charts=1)
     assert not at.warning
     assert at.selectbox(key="cr_layer").value == "out"
-    _assert_numbers(at, Config.from_params(link)[0], 7, "out", 3, 0)
+    _assert_numbers(at, config_from_params(link)[0], 7, "out", 3, 0)
     assert marker in page_text(at)
     # Another weight from the picker: the numbers follow.
     at.selectbox(key="cr_layer").set_value("h2").run()
     at.number_input(key="cr_j").set_value(5).run()
-    _assert_numbers(at, Config.from_params(link)[0], 7, "h2", 3, 5)
+    _assert_numbers(at, config_from_params(link)[0], 7, "h2", 3, 5)
 
 
 def test_a_diverged_step_says_no_update_was_applied():
     link = DIVERGES.changed_params()
-    run = train(Config.from_params(link)[0])
+    run = train(config_from_params(link)[0])
     at = run_page(PAGE, {**link, "step": str(run.diverged_at)})
     assert not at.exception
     assert any("no update was applied" in str(w.value) for w in at.warning)

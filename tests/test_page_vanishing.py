@@ -12,6 +12,7 @@ from tests.apptest_utils import (
     assert_ok,
     decode,
     page_text,
+    page_warnings,
     plotly_specs,
     run_hostile_link,
     run_page,
@@ -44,7 +45,7 @@ def test_defaults_draw_profiles_losses_and_sweep(default_page):
     titles = [s["layout"]["title"]["text"] for s in plotly_specs(at)]
     assert titles[0].startswith("Gradient reaching each layer")
     assert titles[1].startswith("Training loss")
-    assert titles[2].startswith("First hidden layer's gradient")
+    assert titles[2].startswith("First layer's")
     assert [m.label for m in at.metric] == [VARIANT_LABELS[v] for v in VARIANTS]
     assert at.radio(key="vanishing_measure").value == "delta"
     assert "Try this" in page_text(at)
@@ -95,7 +96,7 @@ def test_comparison_is_computed_once_per_config(default_page):
 def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
-    assert not at.warning
+    assert not page_warnings(at)
     cfg = config_from_params(params)[0]
     profiles = plotly_specs(at)[0]
     assert len(decode(_traces(profiles)[0]["y"])) == cfg.depth + 1

@@ -42,7 +42,7 @@ def test_mazur_published_numbers_appear(mazur_page):
     text = all_text(mazur_page)
     for value in MAZUR_PUBLISHED:
         assert value in text, value
-    assert "sidebar settings do not apply" in text
+    assert "settings apply to the other pages" in text
     assert "not updated" in text
 
 
@@ -115,3 +115,13 @@ def test_sidebar_settings_do_not_change_the_numbers(params):
         assert at.warning
     latex = "\n".join(e.value for e in at.latex)
     assert "= 0.75136507" in latex and "= 0.35891648" in latex
+
+
+def test_the_chosen_example_travels_in_the_link_and_the_run_controls_are_off():
+    at = run_page(PAGE)
+    at.segmented_control(key="example").set_value("koech").run()
+    assert_ok(at)
+    assert "example=koech" in at.main.code[0].value  # the header's Copy link
+    assert at.sidebar.slider(key="depth").disabled
+    assert at.sidebar.selectbox(key="activation").disabled
+    assert any("fixed published numbers" in i.value for i in at.sidebar.info)

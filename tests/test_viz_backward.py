@@ -65,7 +65,7 @@ def test_heatmaps_hold_the_recorded_deltas_and_gradients(small):
             top = np.abs(values).max()
             assert trace["zmid"] == 0 and trace["zmin"] == -top and trace["zmax"] == top
             assert "%{z:.4g}" in trace["hovertemplate"]
-    assert spec["layout"]["title"]["text"] == f"The error flowing back at step {rec.step}"
+    assert spec["layout"]["title"]["text"] == f"Error flowing back, step {rec.step}"
 
 
 def test_log_scale_keeps_the_values_for_hover_and_signs_the_colour(small):
@@ -100,7 +100,7 @@ def test_frames_reveal_layers_from_output_to_input(small):
         assert frame["traces"] == list(range(len(names)))
     steps = spec["layout"]["sliders"][0]["steps"]
     assert [s["label"] for s in steps] == ["out", "h3", "h2", "h1"]
-    assert spec["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ Play"
+    assert spec["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶"
     # Axes do not autoscale during an animation: every axis has an explicit range.
     axes = [k for k in spec["layout"] if k.startswith(("xaxis", "yaxis"))]
     assert len(axes) == 16 and all("range" in spec["layout"][a] for a in axes)

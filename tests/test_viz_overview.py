@@ -127,7 +127,7 @@ def test_loss_curve_is_the_runs_loss(binary_run):
     np.testing.assert_array_equal(np.asarray(by_name["train loss"].y), binary_run.train_loss)
     np.testing.assert_array_equal(np.asarray(by_name["test loss"].x), binary_run.eval_steps)
     np.testing.assert_array_equal(np.asarray(by_name["test loss"].y), binary_run.test_loss)
-    marker = by_name["step 10"]
+    marker = by_name["step 10: batch loss"]
     assert list(marker.x) == [10] and list(marker.y) == [binary_run.loss[10]]
 
 

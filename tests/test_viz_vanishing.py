@@ -39,8 +39,8 @@ def test_profiles_side_by_side_on_a_shared_log_axis(results, measure):
     assert fig.layout.yaxis.type == fig.layout.yaxis2.type == "log"
     assert fig.layout.yaxis2.matches == "y"  # shared y axis
     titles = [a.text for a in fig.layout.annotations]
-    assert "At initialisation (step 0)" in titles
-    assert "After training (step 29)" in titles
+    assert "Step 0" in titles
+    assert "Step 29 (trained)" in titles
 
 
 def test_plain_sigmoid_profile_falls_towards_the_input(results):
@@ -49,13 +49,14 @@ def test_plain_sigmoid_profile_falls_towards_the_input(results):
 
 
 def test_loss_curves_overlaid(results):
-    fig = loss_figure(results)
+    assert loss_figure(results).layout.yaxis.type == "linear"
+    fig = loss_figure(results, log_y=True)
     assert [t.name for t in fig.data] == [VARIANT_LABELS[v] for v in VARIANTS]
     for trace, r in zip(fig.data, results.values(), strict=True):
         np.testing.assert_allclose(trace.y, r.train_loss)
         np.testing.assert_array_equal(trace.x, r.eval_steps)
     assert fig.layout.yaxis.type == "log"
-    assert "bce" in fig.layout.title.text
+    assert "bce" in fig.layout.yaxis.title.text
 
 
 @pytest.mark.parametrize("measure", ["delta", "dW"])
@@ -68,4 +69,4 @@ def test_depth_sweep_lines(sweep, measure):
         np.testing.assert_array_equal(trace.customdata, [8, 8, 8, 8])
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.shapes[0].x0 == 6
-    assert "your network: 6" in fig.layout.annotations[0].text
+    assert "yours: 6" in fig.layout.annotations[0].text

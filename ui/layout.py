@@ -4,28 +4,128 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run
-from ui.runs import CACHE_TTL, data_key
+from engine.analysis.health import assess_run, suggested_lr
+from ui.page_params import PAGE_PARAMS
+from ui.runs import CACHE_TTL, config, data_key
+from ui.sentences import health_message
+from ui.settings import LR_GRID, SETTING_LABELS, SETTINGS
 from ui.text import plain
+from viz.style import TEMPLATES
 
 STEP_KEY = "step"
 RAW_STEP_KEY = "_raw_step"  # the step a shared link asked for, checked once
-PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"scale": 2}}
+# A short toolbar: one row above the title even on a phone (zoom, pan, reset, download).
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"scale": 2},
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"],
+}
+
+
+LOG_LOSS_KEY = "log_loss"
+
+
+def share_url() -> str:
+    """The address that reproduces this page: the run's settings, the step, page choices."""
+    cfg = config()
+    params = cfg.changed_params()
+    if cfg.dataset.startswith("upload_"):
+        params.pop("dataset", None)
+    step = st.session_state.get(STEP_KEY)
+    if step is not None:
+        params[STEP_KEY] = str(step)
+    # Page-local choices (a sample, an example): the widget's value of this rerun (the URL
+    # catches up only when the widget is drawn, after this header), else the URL's.
+    for k, spec in PAGE_PARAMS.items():
+        value = st.session_state.get(k, st.query_params.get(k))
+        if value is not None and value != spec.default and str(value) != str(spec.default):
+            params[k] = str(value).lower() if isinstance(value, bool) else str(value)
+    base = st.context.url or ""
+    query = urlencode(params)
+    return f"{base}?{query}" if query else base or "?"
 
 
 def header(title: str, intro: str) -> None:
-    """Page title and a one-paragraph introduction."""
-    st.title(title)
+    """Page title, a copy-link button and a one-paragraph introduction.
+
+    Drawn before the page fetches its run, so a cold link shows what the page is about
+    while the network trains.
+    """
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.title(title)
+    with right.popover("Copy link", icon=":material/link:", width="stretch"):
+        st.code(share_url(), language=None, wrap_lines=True)
+        st.caption("Anyone who opens this link sees exactly this run, at this step.")
     st.markdown(intro)
 
 
-def try_this(text: str) -> None:
-    """A hint that names a control to move."""
+# A widget bound with bind="query-params" writes its displayed label (format_func's text)
+# into the URL; these two keep the short option value there instead ("example=koech").
+def start_from_link(key: str) -> None:
+    """Start a page-local widget at the link's value (checked on load), else its default."""
+    if key not in st.session_state:
+        st.session_state[key] = st.query_params.get(key, PAGE_PARAMS[key].default)
+
+
+def keep_in_link(key: str, value: object) -> None:
+    """Put a page-local choice into the URL, left out when it is the default."""
+    if value == PAGE_PARAMS[key].default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = str(value)
+
+
+def set_settings(settings: dict[str, object]) -> None:
+    """A button's on_click: set sidebar settings (their widgets and the URL follow)."""
+    for key, value in settings.items():
+        st.session_state[key] = value
+
+
+def apply_button(label: str, settings: dict[str, object], key: str) -> None:
+    """A button that applies the settings a hint names."""
+    st.button(label, key=key, icon=":material/tune:", on_click=set_settings, args=(settings,))
+
+
+def loss_scale() -> bool:
+    """The shared loss-axis toggle: linear by default on every page, log when switched on.
+
+    One URL key for all pages, so the choice follows the user from page to page.
+    """
+    return st.toggle(
+        "Log loss axis",
+        key=LOG_LOSS_KEY,
+        bind="query-params",
+        help="Linear (the default) shows how far the loss fell; a log axis shows the slow "
+        "progress late in training and losses that span powers of ten.",
+    )
+
+
+def try_this(
+    text: str,
+    apply: dict[str, object] | None = None,
+    key: str = "try",
+    label: str | None = None,
+) -> None:
+    """A hint that names a control to move, with a button that moves it when `apply` is given."""
     st.info(f"**Try this:** {text}", icon=":material/lightbulb:")
+    if apply:
+        names = ", ".join(
+            f"{SETTING_LABELS[k]} {_shown(v)}" for k, v in apply.items() if k in SETTINGS
+        )
+        apply_button(label or f"Set {names}", apply, key)
+
+
+def _shown(value: object) -> str:
+    """A setting's value as a button names it."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def divergence_banner(run: Run) -> None:
@@ -37,6 +137,37 @@ def divergence_banner(run: Run) -> None:
             f"Everything up to step {run.diverged_at} is still shown.",
             icon=":material/warning:",
         )
+
+
+def health_banner(run: Run, key: str = "health") -> None:
+    """Name a run that went wrong without a NaN (blow-up or stall), its cause, what to try."""
+    if run.diverged_at is not None:
+        return  # divergence_banner says it
+    health = assess_run(run)
+    if health.kind == "ok":
+        return
+    cfg = run.config
+    text = health_message(health, cfg.depth, cfg.activation)
+    lower = suggested_lr(cfg.lr, LR_GRID, SETTINGS["lr"].default)
+    if health.kind == "blowup":
+        st.error(text, icon=":material/trending_up:")
+        apply_button(f"Set the learning rate to {lower:g}", {"lr": lower}, f"{key}_lr")
+        return
+    st.warning(text, icon=":material/trending_flat:")
+    if health.cause == "rising":
+        apply_button(f"Set the learning rate to {lower:g}", {"lr": lower}, f"{key}_lr")
+    elif health.cause == "vanishing":
+        left, right = st.columns(2)
+        with left:
+            apply_button("Add residual connections", {"residual": True}, f"{key}_res")
+        right.page_link(
+            "app_pages/vanishing.py", label="Vanishing gradients", icon=":material/trending_down:"
+        )
+    elif health.cause == "dead":
+        apply_button("Switch to leaky_relu", {"activation": "leaky_relu"}, f"{key}_act")
+    else:
+        higher = min((v for v in LR_GRID if v > cfg.lr), default=cfg.lr)
+        apply_button(f"Set the learning rate to {higher:g}", {"lr": higher}, f"{key}_lr")
 
 
 def step_picker(run: Run, label: str = "Step") -> int:
@@ -86,9 +217,26 @@ def figure(build: Callable[..., go.Figure], key: Hashable, *args, **kwargs) -> g
     return _cached_figure(name, (key, data_key()), lambda: build(*args, **kwargs))
 
 
+def theme_type() -> str:
+    """The viewer's theme, "light" or "dark" (light until the browser has said)."""
+    return "dark" if st.context.theme.type == "dark" else "light"
+
+
+def themed(fig: go.Figure) -> go.Figure:
+    """The figure in the viewer's theme: a copy with the dark template when it is dark.
+
+    Figures are built light and may be shared from the cache, so the dark one is a copy.
+    """
+    if theme_type() == "light":
+        return fig
+    dark = go.Figure(fig)
+    dark.update_layout(template=TEMPLATES["dark"])
+    return dark
+
+
 def chart(fig: go.Figure, key: str | None = None) -> None:
-    """Show a Plotly figure at full width with the app's chart settings."""
-    st.plotly_chart(fig, width="stretch", key=key, config=PLOTLY_CONFIG, theme=None)
+    """Show a Plotly figure at full width in the viewer's theme with the app's chart settings."""
+    st.plotly_chart(themed(fig), width="stretch", key=key, config=PLOTLY_CONFIG, theme=None)
 
 
 def downloads(run: Run, key: str = "dl") -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from ui.layout import STEP_KEY
+from ui.page_params import I_KEY, J_KEY, LAYER_KEY, SAMPLE_KEY
 
 # (script, title, icon) in lesson order.
 LESSON: tuple[tuple[str, str, str], ...] = (
@@ -26,8 +27,6 @@ LESSON: tuple[tuple[str, str, str], ...] = (
 )
 
 # The sample of the batch and the weight (layer, from-unit, to-unit) the lesson follows.
-SAMPLE_KEY = "sample"
-LAYER_KEY, I_KEY, J_KEY = "cr_layer", "cr_i", "cr_j"
 CARRIED = (SAMPLE_KEY, LAYER_KEY, I_KEY, J_KEY)
 
 

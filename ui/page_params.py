@@ -11,12 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from engine.analysis.seeds import SEED_COUNTS
+from engine.analysis.worked_examples import EXAMPLES
 from engine.core.network import MAX_DEPTH, MAX_WIDTH
 from engine.training.loop import RECORD_ROWS
-from ui.lesson import I_KEY, J_KEY, LAYER_KEY, SAMPLE_KEY
 from ui.seq_params import SEQUENCE_PARAMS
 from ui.settings import Field, coerce_value
 
+# The sample of the batch and the weight (layer, from-unit, to-unit) the lesson follows.
+SAMPLE_KEY = "sample"
+LAYER_KEY, I_KEY, J_KEY = "cr_layer", "cr_i", "cr_j"
 _MAX_UNITS = max(MAX_WIDTH, 2)  # the widest layer, or the two inputs
 _LAYERS = tuple(f"h{i}" for i in range(1, MAX_DEPTH + 1)) + ("out",)
 
@@ -33,6 +36,10 @@ PAGE_PARAMS: dict[str, Field] = {
     # How many seeds the Local minima page trains.
     "lm_runs": Field(int, SEED_COUNTS[0], choices=SEED_COUNTS),
     **SEQUENCE_PARAMS,  # Gradients through time
+    # Worked example: which published example the page works through.
+    "example": Field(str, "mazur", choices=tuple(EXAMPLES)),
+    # Every page with a loss chart: the loss axis on a log scale (default: linear).
+    "log_loss": Field(bool, False),
 }
 
 

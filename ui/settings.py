@@ -48,6 +48,30 @@ INIT_LABELS = {
     "normal": "normal(0, std): small random weights",
 }
 
+# What each setting is called in sentences and buttons ("Set hidden layers 20").
+SETTING_LABELS = {
+    "dataset": "data set",
+    "noise": "noise",
+    "samples": "samples",
+    "train_share": "training share",
+    "depth": "hidden layers",
+    "width": "units per layer",
+    "activation": "activation",
+    "init": "initialisation",
+    "init_std": "init std",
+    "residual": "residual connections",
+    "layer_norm": "LayerNorm",
+    "dropout": "dropout",
+    "loss": "loss",
+    "output": "output",
+    "optimizer": "optimizer",
+    "lr": "learning rate",
+    "batch_size": "batch size",
+    "steps": "training steps",
+    "weight_decay": "weight decay",
+    "seed": "seed",
+}
+
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
 _FALSE = {"0", "false", "no", "off", "f", "n"}
 

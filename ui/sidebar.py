@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 from engine import Config
@@ -84,109 +82,136 @@ def _default(key: str, options: tuple | None = None):
     return value if options is None or value in options else options[0]
 
 
-def _selectbox(label: str, options: tuple, key: str, **kwargs):
-    """A sidebar select box bound to the URL, starting at the setting's default.
+def _selectbox(box, label: str, options: tuple, key: str, **kwargs):
+    """A select box bound to the URL, starting at the setting's default.
 
     Its default must match Config's, since the URL leaves out default values. When the
     options change (loss and output follow the task), Streamlit moves a value that is no
     longer offered back to this default.
     """
     index = options.index(_default(key, options))
-    return st.sidebar.selectbox(label, options, index=index, key=key, bind="query-params", **kwargs)
+    return box.selectbox(label, options, index=index, key=key, bind="query-params", **kwargs)
 
 
-def _select_slider(label: str, options: tuple, key: str, **kwargs):
-    """A sidebar select slider bound to the URL, starting at the setting's default."""
-    return st.sidebar.select_slider(
+def _select_slider(box, label: str, options: tuple, key: str, **kwargs):
+    """A select slider bound to the URL, starting at the setting's default."""
+    return box.select_slider(
         label, options, value=_default(key), key=key, bind="query-params", **kwargs
     )
 
 
-def draw() -> Config:
-    """Draw every control and return the validated Config they describe."""
+def _int_slider(box, label: str, key: str, **kwargs):
+    """An integer slider over the setting's own bounds in the settings table, bound to the URL."""
+    return box.slider(
+        label,
+        *slider_range(key),
+        _default(key),
+        key=key,
+        bind="query-params",
+        **kwargs,
+    )
+
+
+def draw(locked: str | None = None) -> Config:
+    """Draw every control and return the validated Config they describe.
+
+    The essentials come first; the rest waits in a collapsed "More settings". With `locked`
+    (a page that does not use the run says why), every control is disabled and the reason
+    shown above them.
+    """
     clean_url_once()
     sb = st.sidebar
+    off = locked is not None
+    if off:
+        sb.info(locked, icon=":material/lock:")
+    essentials = sb.container()
+    uploaded = upload.controls(sb)
+    more = sb.expander("More settings", expanded=False, icon=":material/tune:")
     values: dict = {}
 
-    sb.subheader("Data", divider="gray")
-    uploaded = upload.controls(sb)
     values["dataset"] = _selectbox(
+        essentials,
         "Data set",
         DATASETS,
         "dataset",
-        disabled=uploaded is not None,
+        disabled=off or uploaded is not None,
         help="; ".join(f"{k}: {v}" for k, v in DATASET_LABELS.items()),
     )
-    values["noise"] = _select_slider("Noise", NOISE_GRID, "noise")
-    values["samples"] = sb.slider(
-        "Samples",
-        *slider_range("samples"),
-        _default("samples"),
-        step=10,
-        key="samples",
-        bind="query-params",
+    values["depth"] = _int_slider(essentials, "Hidden layers", "depth", disabled=off)
+    values["width"] = _int_slider(essentials, "Units per layer", "width", disabled=off)
+    values["activation"] = _selectbox(
+        essentials, "Activation", tuple(ACTIVATIONS), "activation", disabled=off
     )
+    values["optimizer"] = _selectbox(essentials, "Optimizer", OPTIMIZERS, "optimizer", disabled=off)
+    values["lr"] = _select_slider(essentials, "Learning rate", LR_GRID, "lr", disabled=off)
+    values["steps"] = _int_slider(essentials, "Steps", "steps", disabled=off)
+
+    more.caption("Data")
+    values["noise"] = _select_slider(more, "Noise", NOISE_GRID, "noise", disabled=off)
+    values["samples"] = _int_slider(more, "Samples", "samples", step=10, disabled=off)
     values["train_share"] = _select_slider(
+        more,
         "Training share",
         SHARE_GRID,
         "train_share",
+        disabled=off,
         help="The rest is the test set, never trained on.",
     )
-
-    sb.subheader("Network", divider="gray")
-    values["depth"] = sb.slider(
-        "Hidden layers", *slider_range("depth"), _default("depth"), key="depth", bind="query-params"
+    more.caption("Network")
+    values["init"] = _selectbox(
+        more, "Init", INITS, "init", disabled=off, help="; ".join(INIT_LABELS.values())
     )
-    values["width"] = sb.slider(
-        "Units per layer",
-        *slider_range("width"),
-        _default("width"),
-        key="width",
-        bind="query-params",
-    )
-    values["activation"] = _selectbox("Activation", tuple(ACTIVATIONS), "activation")
-    values["init"] = _selectbox("Init", INITS, "init", help="; ".join(INIT_LABELS.values()))
     values["init_std"] = _select_slider(
+        more,
         "Init std (for 'normal')",
         INIT_STD_GRID,
         "init_std",
-        disabled=st.session_state.get("init", _default("init")) != "normal",
+        disabled=off or st.session_state.get("init", _default("init")) != "normal",
     )
-    left, right = sb.columns(2)
+    left, right = more.columns(2)
     values["residual"] = left.checkbox(
-        "Residual", value=False, key="residual", bind="query-params", help="h' = h + f(z)"
+        "Residual",
+        value=False,
+        key="residual",
+        bind="query-params",
+        help="h' = h + f(z)",
+        disabled=off,
     )
     values["layer_norm"] = right.checkbox(
-        "LayerNorm", value=False, key="layer_norm", bind="query-params"
+        "LayerNorm", value=False, key="layer_norm", bind="query-params", disabled=off
     )
-    values["dropout"] = _select_slider("Dropout", DROPOUT_GRID, "dropout")
-
-    sb.subheader("Training", divider="gray")
+    values["dropout"] = _select_slider(more, "Dropout", DROPOUT_GRID, "dropout", disabled=off)
+    more.caption("Training")
     task = uploaded.task if uploaded is not None else task_of(values["dataset"])
     losses = TASK_LOSSES[task]
-    values["loss"] = _selectbox("Loss", losses, "loss")
+    values["loss"] = _selectbox(more, "Loss", losses, "loss", disabled=off)
     outputs = tuple(o for o in TASK_OUTPUTS[task] if o in VALID_OUTPUTS[values["loss"]])
-    values["output"] = _selectbox("Output function", outputs, "output")
-    values["optimizer"] = _selectbox("Optimizer", OPTIMIZERS, "optimizer")
-    values["lr"] = _select_slider("Learning rate", LR_GRID, "lr")
-    values["batch_size"] = _select_slider("Batch size", BATCH_GRID, "batch_size")
-    values["steps"] = sb.slider(
-        "Steps", *slider_range("steps"), _default("steps"), key="steps", bind="query-params"
+    values["output"] = _selectbox(more, "Output function", outputs, "output", disabled=off)
+    values["batch_size"] = _select_slider(
+        more, "Batch size", BATCH_GRID, "batch_size", disabled=off
     )
     values["weight_decay"] = _select_slider(
+        more,
         "Weight decay",
         WEIGHT_DECAY_GRID,
         "weight_decay",
+        disabled=off,
         help="0 means the optimizer's default: none, or 0.01 for AdamW.",
     )
-    values["seed"] = sb.number_input(
-        "Seed", *slider_range("seed"), _default("seed"), step=1, key="seed", bind="query-params"
+    values["seed"] = more.number_input(
+        "Seed",
+        *slider_range("seed"),
+        _default("seed"),
+        step=1,
+        key="seed",
+        bind="query-params",
+        disabled=off,
     )
     if uploaded is not None:
         values["dataset"] = f"upload_{uploaded.task}"
     cfg, warnings = Config.from_dict(values)
     st.session_state[CONFIG_KEY] = cfg
-    sb.button("Reset to defaults", on_click=_reset, icon=":material/restart_alt:")
+    more.button("Reset to defaults", on_click=_reset, icon=":material/restart_alt:", disabled=off)
     _show_warnings(cfg, warnings)
     return cfg
 
@@ -205,23 +230,9 @@ def _show_warnings(cfg: Config, warnings: list[str]) -> None:
 
 
 def share_link(cfg: Config) -> None:
-    """The link that reproduces this experiment, shown with a copy button."""
-    params = cfg.changed_params()
-    if cfg.dataset.startswith("upload_"):
-        params.pop("dataset", None)
-    step = st.session_state.get(STEP_KEY)
-    if step is not None:
-        params[STEP_KEY] = str(step)
-    # Page-local choices (a sample, an example) are in the URL through their bound widgets.
-    params.update({k: st.query_params[k] for k in PAGE_PARAMS if k in st.query_params})
-    base = st.context.url or ""
-    query = urlencode(params)
-    st.sidebar.subheader("Share this experiment", divider="gray")
-    st.sidebar.code(f"{base}?{query}" if query else base or "?", language=None, wrap_lines=True)
+    """At the foot of the sidebar, the note an uploaded data set needs (its file can't travel)."""
     if cfg.dataset.startswith("upload_"):
         st.sidebar.caption(
             "Your uploaded file can't travel in a link: whoever opens it sees the same "
             "network trained on a built-in data set."
         )
-    else:
-        st.sidebar.caption("Anyone who opens this link sees exactly this run.")

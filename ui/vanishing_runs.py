@@ -9,6 +9,7 @@ import streamlit as st
 
 from engine import Config, Dataset
 from engine.analysis.experiments import (
+    SWEEP_DEPTHS,
     VARIANT_LABELS,
     VARIANTS,
     DepthSweep,
@@ -48,9 +49,28 @@ def comparison(config: Config, data: Dataset | None = None) -> dict[str, Variant
 
 @st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def sweep(config: Config, data: Dataset | None = None) -> DepthSweep:
-    """The first hidden layer's gradient at initialisation for depths 1 to 64, four ways."""
+    """The first hidden layer's gradient at initialisation for depths 1 to 64, with progress.
+
+    One depth at a time, so the bar can move: the deep networks take most of the time.
+    """
     CALLS["sweep"] += 1
-    return depth_sweep(config, data=data)
+    bar = st.progress(0.0, text="Measuring the gradient at every depth…")
+    # Each depth costs about its number of layers: weigh the bar by that.
+    total = float(sum(SWEEP_DEPTHS))
+    parts = []
+    for depth in SWEEP_DEPTHS:
+        done = sum(d for d in SWEEP_DEPTHS if d < depth) / total
+        bar.progress(done, text=f"Measuring the gradient at {depth} hidden layers…")
+        parts.append(depth_sweep(config, depths=(depth,), data=data))
+    bar.empty()
+    return DepthSweep(
+        np.concatenate([p.depths for p in parts]),
+        np.concatenate([p.widths for p in parts]),
+        {
+            m: {v: np.concatenate([p.first_layer[m][v] for p in parts]) for v in VARIANTS}
+            for m in parts[0].first_layer
+        },
+    )
 
 
 def sci(x: float, digits: int = 2) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from engine import Run, StepRecord
 from ui import lesson
-from ui.lesson import I_KEY, J_KEY, LAYER_KEY, SAMPLE_KEY
+from ui.page_params import I_KEY, J_KEY, LAYER_KEY, SAMPLE_KEY
 
 
 def _index_in(top: int):

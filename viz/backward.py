@@ -12,9 +12,20 @@ from plotly.subplots import make_subplots
 from engine import StepRecord
 from engine.analysis.chain_rule import ChainTerms
 from viz.optimizers import OPTIMIZER_LABELS
-from viz.style import DIVERGING, NEUTRAL, POSITIVE, animation_controls, base_layout
+from viz.style import (
+    DIVERGING,
+    NEUTRAL,
+    POSITIVE,
+    animation_controls,
+    base_layout,
+    label_subset,
+    layer_ticks,
+    log_axis,
+)
 
 MAX_LAYERS = 12  # layers drawn in the flow figure; deeper networks show an even selection
+MAX_PANEL_TITLES = 6  # layer names over the panels: about 45 px each on a phone
+NARROW_PANELS = 4  # more layers than this side by side: fewer tick labels per panel
 MAX_UNITS = 64  # rows and columns of any one heatmap; larger layers show their first units
 LOG_DECADES = 8  # the shared log scale spans this many powers of ten below the largest value
 LOG_TICKS = 10  # colour steps per power of ten on the log scale
@@ -74,10 +85,16 @@ def flow_figure(
     fig = make_subplots(
         rows=2,
         cols=len(names),
-        subplot_titles=names,
+        # Narrow panels: every k-th layer's name (first and last always); hover names all.
+        subplot_titles=[
+            n if i in label_subset(len(names), MAX_PANEL_TITLES) else ""
+            for i, n in enumerate(names)
+        ],
         vertical_spacing=0.1,
         horizontal_spacing=min(0.04, 0.3 / len(names)),
     )
+    if len(names) > NARROW_PANELS:
+        fig.update_annotations(font_size=10)  # the layer names over narrow panels
     top = max(_max_abs(v) for v in deltas + grads)
     floor = top * 10.0**-LOG_DECADES if top > 0 else 1.0
     log_bar = _log_colorbar(floor)
@@ -122,11 +139,20 @@ def flow_figure(
                 )
             fig.add_trace(go.Heatmap(**trace), row=row, col=col)
             rows_n, cols_n = values.shape
-            fig.update_xaxes(
-                range=[-0.5, cols_n - 0.5], tick0=0, dtick=_tick(cols_n), row=row, col=col
+            # Many narrow panels (a deep network on a phone): label only the first and the
+            # last unit, and the rows on the first panel; hover names every cell.
+            narrow = len(names) > NARROW_PANELS
+            x_ticks = (
+                dict(tickvals=sorted({0, cols_n - 1})) if narrow else dict(dtick=_tick(cols_n))
             )
+            fig.update_xaxes(range=[-0.5, cols_n - 0.5], tick0=0, row=row, col=col, **x_ticks)
             fig.update_yaxes(
-                range=[rows_n - 0.5, -0.5], tick0=0, dtick=_tick(rows_n), row=row, col=col
+                range=[rows_n - 0.5, -0.5],
+                tick0=0,
+                dtick=_tick(rows_n),
+                showticklabels=col == 1 or not narrow,
+                row=row,
+                col=col,
             )
     if scale == "log":
         fig.update_layout(
@@ -141,11 +167,11 @@ def flow_figure(
         record.layers[n].delta.shape[1] > MAX_UNITS or record.layers[n].dW.shape[0] > MAX_UNITS
         for n in names
     )
-    title = f"The error flowing back at step {record.step}"
+    title = f"Error flowing back, step {record.step}"
     if len(names) < len(layer_names):
         title += f" ({len(names)} of {len(layer_names)} layers)"
     if cropped:
-        title += f" (first {MAX_UNITS} units of wide layers)"
+        title += f" (first {MAX_UNITS} units)"
     base_layout(fig, title, height=560)
     fig.update_xaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(showgrid=False, ticks="", tickfont=dict(size=9))
@@ -178,14 +204,14 @@ def _animate(fig: go.Figure, names: list[str]) -> None:
         )
     fig.frames = frames
     fig.update_layout(
-        margin=dict(t=70, b=110),
+        margin=dict(b=110),  # the top margin is base_layout's, which fits the title
         **animation_controls(
             order,
             n - 1,
-            prefix="the error has reached ",
+            prefix="error at ",
             frame_ms=700,
             from_current=False,
-            buttons=("▶ Play", "❚❚ Pause"),
+            buttons=("▶", "❚❚"),
             buttons_y=-0.14,
             buttons_pad=0,
             slider_x=0.25,
@@ -208,13 +234,9 @@ def delta_norm_figure(layer_names: list[str], norms: np.ndarray, step: int) -> g
             hovertemplate="%{x}: ||δ|| = %{customdata:.4g}<extra></extra>",
         )
     )
-    base_layout(fig, f"Size of the error ||δ|| per layer at step {step} (log scale)", height=340)
-    positive = norms[norms > 0]
-    decades = np.log10(positive.max() / positive.min()) if positive.size else 0.0
-    # Label 2 and 5 between powers of ten only when the bars span a few decades.
-    dtick = 1 if decades > 3 else "D2"
-    fig.update_yaxes(type="log", title="||δ||", exponentformat="power", dtick=dtick)
-    fig.update_layout(margin=dict(l=70))
+    base_layout(fig, f"Size of the error ||δ|| per layer, step {step}", height=340)
+    fig.update_xaxes(**layer_ticks(list(layer_names)))
+    fig.update_yaxes(title="||δ|| (log scale)", **log_axis(shown))
     fig.update_xaxes(title="layer (input → output)", type="category")
     return fig
 

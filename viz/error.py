@@ -10,7 +10,17 @@ from plotly.subplots import make_subplots
 from engine import Run, StepRecord
 from engine.analysis.loss_curves import loss_curve, loss_curves, per_sample_loss, z_grid
 from viz.curves import loss_traces, with_gaps
-from viz.style import ACCENT, CLASS_COLORS, NEGATIVE, NEUTRAL, SERIES, base_layout, mark_steps
+from viz.style import (
+    ACCENT,
+    CLASS_COLORS,
+    NEGATIVE,
+    NEUTRAL,
+    SERIES,
+    base_layout,
+    guide_line,
+    log_axis,
+    mark_steps,
+)
 
 LOSS_COLORS = {"mse": "#9333ea", "bce": "#2563eb", "cosine": "#16a34a"}
 LOSS_LABELS = {"mse": "MSE", "bce": "BCE (cross-entropy)", "cosine": "cosine"}
@@ -28,10 +38,11 @@ def loss_figure(run: Run, log_y: bool = False, step: int | None = None) -> go.Fi
     mark_steps(fig, step, run.diverged_at)
     base_layout(fig, f"Loss over training ({run.config.loss})")
     fig.update_xaxes(title_text="training step", range=[0, max(run.steps_run - 1, 1)])
-    fig.update_yaxes(
-        title_text=f"loss ({run.config.loss}, log scale)" if log_y else f"loss ({run.config.loss})",
-        type="log" if log_y else "linear",
-    )
+    if log_y:
+        values = [t.y for t in fig.data]
+        fig.update_yaxes(title_text=f"loss ({run.config.loss}, log scale)", **log_axis(*values))
+    else:
+        fig.update_yaxes(title_text=f"loss ({run.config.loss})", type="linear")
     return fig
 
 
@@ -51,12 +62,7 @@ def accuracy_figure(run: Run, step: int | None = None) -> go.Figure:
         )
     # Guessing one class at random: 1/2 for a single sigmoid output, 1/k for k classes.
     chance = 1.0 / max(run.data.n_outputs, 2)
-    fig.add_hline(
-        y=chance,
-        line=dict(color=NEUTRAL, dash="dot"),
-        annotation_text=f"chance ({chance:.0%})",
-        annotation_position="bottom right",
-    )
+    guide_line(fig, chance, f"chance<br>({chance:.0%})")
     mark_steps(fig, step, run.diverged_at)
     base_layout(fig, "Accuracy over training", height=300)
     fig.update_xaxes(title_text="training step", range=[0, max(run.steps_run - 1, 1)])
@@ -169,7 +175,6 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
         col=1,
     )
     base_layout(fig, f"Predictions against targets at step {record.step}", height=480)
-    fig.update_layout(margin=dict(t=80), legend=dict(y=1.04))
     fig.update_xaxes(title_text="sample in the batch (recorded rows)", row=2, col=1)
     fig.update_yaxes(title_text="output", row=1, col=1)
     fig.update_yaxes(title_text=f"loss ({loss})", row=2, col=1)
@@ -182,6 +187,11 @@ def target_one_logits(run: Run, record: StepRecord) -> np.ndarray | None:
         return None
     z = record.layers["out"].z[:, 0]
     return z[(record.y[:, 0] > 0.5) & np.isfinite(z)]
+
+
+def run_curve(loss: str, output: str) -> str | None:
+    """The loss curve drawn as "this run": the curves assume a sigmoid output, so only then."""
+    return loss if output == "sigmoid" and loss in LOSS_LABELS else None
 
 
 def curve_grid(sample_z: np.ndarray | None = None) -> np.ndarray:
@@ -203,8 +213,8 @@ def loss_functions_figure(
         cols=2,
         horizontal_spacing=0.1,
         subplot_titles=(
-            "Loss L against the prediction ŷ (target 1)",
-            "Gradient dL/dz at the output pre-activation z",
+            "Loss L against ŷ<br>(target 1)",
+            "Gradient dL/dz<br>against z",
         ),
     )
     fig.add_vrect(
@@ -267,12 +277,10 @@ def loss_functions_figure(
                     col=col,
                 )
     base_layout(fig, "Loss functions and their gradients", height=420)
-    fig.update_layout(margin=dict(t=90), legend=dict(y=1.12))
-    fig.update_xaxes(title_text="prediction ŷ = σ(z)", range=[0, 1], row=1, col=1)
+    fig.update_layout(margin=dict(t=110))
+    fig.update_xaxes(title_text="ŷ = σ(z)", range=[0, 1], row=1, col=1)
     fig.update_yaxes(title_text="loss L", range=[0, LOSS_AXIS_MAX], row=1, col=1)
     z = curves["mse"].z
-    fig.update_xaxes(
-        title_text="output pre-activation z (logit)", range=[z[0], z[-1]], row=1, col=2
-    )
+    fig.update_xaxes(title_text="z (logit)", range=[z[0], z[-1]], row=1, col=2)
     fig.update_yaxes(title_text="dL/dz", row=1, col=2)
     return fig

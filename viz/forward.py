@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine import Run, StepRecord
 from viz.network_graph import network_figure
-from viz.style import ACCENT, DIVERGING, base_layout, layer_colors
+from viz.style import ACCENT, DIVERGING, base_layout, layer_colors, layer_ticks
 
 MAX_LINE_POINTS = 400  # points per line over training; longer runs are thinned evenly
 
@@ -57,7 +59,7 @@ def forward_graph_figure(run: Run, record: StepRecord, sample: int) -> go.Figure
     return network_figure(
         weights,
         ["input"] + names,
-        f"Sample {sample} of the batch at step {record.step}: nodes show a, edges show w",
+        f"Sample {sample}, step {record.step}: a on nodes, w on edges",
         node_values=values,
         node_hover=_node_hover(run, record, sample),
         highlight=highlight,
@@ -89,7 +91,7 @@ def layer_heatmap_figure(record: StepRecord, layer: str, sample: int) -> go.Figu
         y1=a.shape[0] - 0.5,
         line=dict(color=ACCENT, width=3),
     )
-    base_layout(fig, f"Layer {layer} at step {record.step}: activations of every sample", 420)
+    base_layout(fig, f"Layer {layer}, step {record.step}: a of every sample", 420)
     fig.update_xaxes(title="sample of the batch", showgrid=False)
     fig.update_yaxes(title="unit", showgrid=False, autorange="reversed")
     return fig
@@ -126,9 +128,14 @@ def activation_boxes_figure(run: Run, record: StepRecord) -> go.Figure:
         f"Activations a per layer, step {record.step}",
         340,
     )
-    fig.update_xaxes(title="layer", type="category", categoryorder="array", categoryarray=names)
+    fig.update_xaxes(
+        title="layer",
+        type="category",
+        categoryorder="array",
+        categoryarray=names,
+        **layer_ticks(names),
+    )
     fig.update_yaxes(title="activation a", zeroline=True, zerolinecolor="#9ca3af")
-    fig.update_layout(margin=dict(t=80))
     return fig
 
 
@@ -138,17 +145,22 @@ def activation_stats_figure(run: Run, step: int | None = None) -> go.Figure:
     for metric, label in (("saturated", "saturated share"), ("dead", "dead ReLU share")):
         if np.isfinite(run.metric(metric)).any():
             panels.append((metric, label))
+    # Two panels a row: four in one row leave a phone-wide chart no room for their titles.
+    rows = math.ceil(len(panels) / 2)
     fig = make_subplots(
-        rows=1,
-        cols=len(panels),
+        rows=rows,
+        cols=2,
         subplot_titles=[label for _, label in panels],
-        horizontal_spacing=0.07,
+        horizontal_spacing=0.12,
+        vertical_spacing=0.3,
     )
     names = run.layer_names[:-1]
     thin = np.unique(np.linspace(0, run.steps_run - 1, MAX_LINE_POINTS).round().astype(int))
     colours = layer_colors(len(names))
     legend = len(names) <= 4  # more names crowd the panels; colour then encodes depth
-    for col, (metric, label) in enumerate(panels, start=1):
+    for index, (metric, label) in enumerate(panels):
+        row, col = divmod(index, 2)
+        row, col = row + 1, col + 1
         values = run.metric(metric)[thin]
         for k, name in enumerate(names):
             fig.add_trace(
@@ -159,20 +171,18 @@ def activation_stats_figure(run: Run, step: int | None = None) -> go.Figure:
                     line=dict(color=colours[k], width=1.5),
                     name=name,
                     legendgroup=name,
-                    showlegend=legend and col == 1,
+                    showlegend=legend and index == 0,
                     hovertemplate=f"{name}, step %{{x}}<br>{label} %{{y:.4g}}<extra></extra>",
                 ),
-                row=1,
+                row=row,
                 col=col,
             )
-        fig.update_xaxes(title_text="step", row=1, col=col)
+        fig.update_xaxes(title_text="step", row=row, col=col)
         if step is not None:
-            fig.add_vline(x=step, line=dict(color=ACCENT, width=1, dash="dot"), row=1, col=col)
+            fig.add_vline(x=step, line=dict(color=ACCENT, width=1, dash="dot"), row=row, col=col)
     title = "Activations over training, one line per layer"
     if not legend:
-        title += " (dark: first layer, yellow: last)"
-    base_layout(fig, title, 340)
-    fig.update_layout(
-        margin=dict(t=80), legend=dict(orientation="v", x=1.01, xanchor="left", y=1.0)
-    )
+        title += " (dark: first, yellow: last)"
+    base_layout(fig, title, 300 * rows)
+    fig.update_layout(margin=dict(t=100))
     return fig

@@ -9,7 +9,18 @@ import plotly.graph_objects as go
 
 from engine import Run
 from engine.analysis.experiments import PERCENTILES
-from viz.style import MAGNITUDE, NEUTRAL, POSITIVE, base_layout, layer_colors, mark_steps
+from viz.style import (
+    MAGNITUDE,
+    NEUTRAL,
+    POSITIVE,
+    base_layout,
+    guide_line,
+    layer_colors,
+    layer_ticks,
+    log_axis,
+    mark_steps,
+    power_of_ten,
+)
 
 MAX_COLUMNS = 300  # steps drawn in the heatmap
 MAX_POINTS = 20_000  # points across all lines of one figure
@@ -34,26 +45,6 @@ def positive(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def log_axis(*arrays: np.ndarray) -> dict:
-    """Log-axis settings for magnitudes: labels per decade (or fewer), plain numbers near 1."""
-    values = np.concatenate([np.ravel(positive(a)) for a in arrays]) if arrays else np.array([])
-    values = values[np.isfinite(values)]
-    # automargin: superscript tick labels are wide; keep the axis title clear of them.
-    props: dict = dict(type="log", exponentformat="power", automargin=True)
-    if values.size:
-        span = math.log10(values.max()) - math.log10(values.min())
-        # Under two decades, label 1, 2 and 5 of each decade; else one label every k decades.
-        props["dtick"] = max(1, math.ceil(span / MAX_TICKS)) if span >= 2 else "D2"
-    return props
-
-
-def layer_ticks(names: list[str], max_ticks: int = MAX_LEGEND) -> dict:
-    """Category-axis settings that label only every k-th layer (and the output) by name."""
-    every = max(1, math.ceil(len(names) / max_ticks))
-    picks = sorted(set(range(0, len(names), every)) | {len(names) - 1})
-    return dict(tickmode="array", tickvals=[names[i] for i in picks], tickangle=0)
-
-
 def log_colorbar(values: np.ndarray, title: str) -> tuple[float, float, dict]:
     """Decade range of log10 values and a colour bar whose ticks read 1e-3, 1e-2, ..."""
     finite = values[np.isfinite(values)]
@@ -62,7 +53,7 @@ def log_colorbar(values: np.ndarray, title: str) -> tuple[float, float, dict]:
     hi = max(hi, lo + 1)
     every = max(1, math.ceil((hi - lo) / MAX_TICKS))
     ticks = list(range(lo, hi + 1, every))
-    return lo, hi, dict(title=title, tickvals=ticks, ticktext=[f"1e{k}" for k in ticks])
+    return lo, hi, dict(title=title, tickvals=ticks, ticktext=[power_of_ten(k) for k in ticks])
 
 
 def _every_note(steps: np.ndarray) -> str:
@@ -134,20 +125,9 @@ def update_ratio_figure(run: Run, step: int | None = None) -> go.Figure:
     """||update applied|| / ||W|| per layer over training, with the 1e-3 guide line."""
     values = run.metric("update_ratio")
     fig = _layer_lines(run, values, "update / weight")
-    fig.add_hline(y=UPDATE_RATIO_GUIDE, line=dict(color=NEUTRAL, dash="dash", width=1.5))
-    # Annotations on a log axis take log10 of the value (shapes take the value itself).
-    fig.add_annotation(
-        x=0.01,
-        xref="paper",
-        xanchor="left",
-        y=math.log10(UPDATE_RATIO_GUIDE),
-        yanchor="top",
-        text="rule of thumb: 1e-3",
-        showarrow=False,
-        bgcolor="rgba(255, 255, 255, 0.85)",
-    )
+    guide_line(fig, UPDATE_RATIO_GUIDE, "10⁻³: rule<br>of thumb", log_y=True)
     mark_steps(fig, step, run.diverged_at)
-    base_layout(fig, "Update ratio ||ΔW applied|| / ||W|| per layer")
+    base_layout(fig, "Update ratio ||ΔW|| / ||W|| per layer")
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(
         title_text="update ratio (log scale)", **log_axis(values, np.array([UPDATE_RATIO_GUIDE]))

@@ -6,7 +6,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from viz.style import ACCENT, DIVERGING, NEUTRAL, base_layout
+from viz.style import ACCENT, DIVERGING, NEUTRAL, base_layout, label_subset
+
+# Layer labels under the blocks: about 45 px each fit a phone-wide chart.
+MAX_BLOCK_LABELS = 7
 
 # Beyond these a graph is unreadable: pages show per-layer heatmaps or blocks instead.
 MAX_GRAPH_UNITS = 16
@@ -98,8 +101,13 @@ def _edge_hover(
                 xanchor="right",
                 y=-0.02,
                 yanchor="top",
-                len=0.4,
+                # A fixed 150 px with three labels: they never rotate or crowd on a phone.
+                lenmode="pixels",
+                len=150,
                 thickness=10,
+                tickvals=[-w_max, 0.0, w_max],
+                ticktext=[f"{-w_max:.2g}", "0", f"{w_max:.2g}"],
+                tickangle=0,
             ),
         ),
         text=text,
@@ -235,10 +243,8 @@ def blocks_figure(sizes: list[int], names: list[str], title: str, detail: list[s
             showlegend=False,
         )
     )
-    step = max(1, len(sizes) // 12)
-    for i, (name, n) in enumerate(zip(names, sizes, strict=True)):
-        if i % step == 0 or i == len(sizes) - 1:
-            fig.add_annotation(x=i, y=0.55, text=f"<b>{name}</b><br>{n}", showarrow=False)
+    for i in label_subset(len(sizes), MAX_BLOCK_LABELS):
+        fig.add_annotation(x=i, y=0.55, text=f"<b>{names[i]}</b><br>{sizes[i]}", showarrow=False)
     base_layout(fig, title, 260)
     fig.update_xaxes(visible=False, range=[-0.6, len(sizes) - 0.4])
     fig.update_yaxes(visible=False, range=[-0.6, 0.8])

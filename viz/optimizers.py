@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 from engine import Run
 from engine.analysis.landscape import Surface, median_update_ratio, weight_history
 from viz.curves import with_gaps
-from viz.style import NEUTRAL, SERIES, base_layout
+from viz.style import SERIES, base_layout, guide_line, layer_ticks, log_axis
 
 # Each optimizer's short name (legends) and full name (sentences): the app's one table.
 OPTIMIZER_LABELS = {
@@ -24,10 +24,10 @@ OPTIMIZER_LABELS = {
 LABELS = {name: short for name, (short, _) in OPTIMIZER_LABELS.items()}
 # The state panels of the inspector, and which optimizers keep each state.
 STATE_PANELS = {
-    "velocity": "velocity (momentum)",
-    "square_avg": "square_avg (RMSProp)",
-    "m": "m: mean of gradients (Adam)",
-    "v": "v: mean of squared gradients (Adam)",
+    "velocity": "velocity<br>(momentum)",
+    "square_avg": "square_avg<br>(RMSProp)",
+    "m": "m: mean of<br>gradients (Adam)",
+    "v": "v: mean of squared<br>gradients (Adam)",
 }
 UPDATE_GUIDE = 1e-3  # rule of thumb: each step changes a layer's weights by about 0.1%
 START_COLOR = "#111827"
@@ -70,20 +70,15 @@ def loss_curves_figure(
                 )
             )
     if target is not None:
-        fig.add_hline(
-            y=target,
-            line=dict(color=NEUTRAL, dash="dash"),
-            annotation_text=f"target {target:.3g}",
-            annotation_position="top right",
-        )
+        guide_line(fig, target, f"target<br>{target:.3g}", log_y=log_y)
     loss = next(iter(runs.values())).config.loss
     base_layout(fig, "Training loss: same data, same initial weights", height=400)
     fig.update_xaxes(title_text="training step", range=[0, last])
-    fig.update_yaxes(
-        title_text=f"training loss ({loss}{', log scale' if log_y else ''})",
-        type="log" if log_y else "linear",
-        dtick="D2" if log_y else None,  # label 2 and 5 between the powers of ten, no more
-    )
+    if log_y:
+        values = [t.y for t in fig.data if t.y is not None]
+        fig.update_yaxes(title_text=f"training loss ({loss}, log scale)", **log_axis(*values))
+    else:
+        fig.update_yaxes(title_text=f"training loss ({loss})", type="linear")
     return fig
 
 
@@ -123,16 +118,12 @@ def update_ratio_figure(runs: dict[str, Run]) -> go.Figure:
                 "%{y:.3g}<extra></extra>",
             )
         )
-    fig.add_hline(
-        y=UPDATE_GUIDE,
-        line=dict(color=NEUTRAL, dash="dash"),
-        annotation_text="1e-3 rule of thumb",
-        annotation_position="bottom right",
-    )
-    base_layout(fig, "How big a step each optimizer takes, layer by layer", height=380)
-    fig.update_xaxes(title_text="layer (input → output)", type="category")
+    guide_line(fig, UPDATE_GUIDE, "10⁻³: rule<br>of thumb", log_y=True)
+    base_layout(fig, "Step size of each optimizer, per layer", height=380)
+    fig.update_xaxes(title_text="layer (input → output)", type="category", **layer_ticks(layers))
+    lines = [t.y for t in fig.data]
     fig.update_yaxes(
-        title_text="median ‖ΔW‖ / ‖W‖ per step (log scale)", type="log", exponentformat="power"
+        title_text="median ‖ΔW‖ / ‖W‖ (log)", **log_axis(*lines, np.array([UPDATE_GUIDE]))
     )
     return fig
 
@@ -140,8 +131,8 @@ def update_ratio_figure(runs: dict[str, Run]) -> go.Figure:
 def state_figure(runs: dict[str, Run], layer: str, i: int, j: int) -> go.Figure:
     """One weight over training: value, gradient and each optimizer's state for it."""
     titles = [
-        f"weight {layer}.W[{i}, {j}]",
-        "gradient dL/dw",
+        f"weight<br>{layer}.W[{i}, {j}]",
+        "gradient<br>dL/dw",
         *STATE_PANELS.values(),
     ]
     fig = make_subplots(
@@ -173,7 +164,7 @@ def state_figure(runs: dict[str, Run], layer: str, i: int, j: int) -> go.Figure:
                 col=col,
             )
     base_layout(fig, f"Optimizer state for the weight {layer}.W[{i}, {j}]", height=680)
-    fig.update_layout(margin=dict(t=100), legend=dict(y=1.08))
+    fig.update_layout(margin=dict(t=100))
     fig.update_xaxes(range=[0, last])
     fig.update_xaxes(title_text="training step", row=3)
     fig.update_yaxes(exponentformat="e")
@@ -286,21 +277,17 @@ def surface_figure(surface: Surface) -> go.Figure:
         )
     if surface.method == "pca":
         share = [f"{s:.0%}" for s in surface.explained]
-        x_title = f"1st principal direction of the paths ({share[0]} of their spread)"
-        y_title = f"2nd principal direction ({share[1]})"
-        title = "Loss surface on the plane of the optimizers' paths (PCA)"
+        x_title = f"PC 1 of the paths ({share[0]} of their spread)"
+        y_title = f"PC 2 ({share[1]})"
+        title = "PCA plane of the paths"
     else:
-        x_title = "random direction 1 (filter-normalised)"
-        y_title = "random direction 2 (filter-normalised)"
-        title = "Loss surface on two random directions (filter-normalised)"
+        x_title = "random direction 1"
+        y_title = "random direction 2"
+        title = "Random plane"
     centre = (
         "the initial weights" if surface.center_name == "start" else _label(surface.center_name)
     )
     base_layout(fig, f"{title}, centred on {centre}", height=600)
-    fig.update_layout(
-        margin=dict(b=110),
-        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0.0),
-    )
     fig.update_xaxes(
         title_text=x_title, range=[surface.alphas[0], surface.alphas[-1]], showgrid=False
     )

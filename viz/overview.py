@@ -9,7 +9,15 @@ from engine import Run
 from engine.analysis.grid import grid_for
 from viz.curves import loss_traces, with_gaps
 from viz.network_graph import blocks_figure, fits_graph, network_figure
-from viz.style import ACCENT, CLASS_COLORS, DIVERGING, NEUTRAL, animation_controls, base_layout
+from viz.style import (
+    ACCENT,
+    CLASS_COLORS,
+    DIVERGING,
+    NEUTRAL,
+    animation_controls,
+    base_layout,
+    log_axis,
+)
 
 
 def _lighten(colour: str, amount: float) -> str:
@@ -128,7 +136,6 @@ def _point_traces(run: Run) -> list[go.Scatter]:
                         line=dict(color="white" if train else colour, width=1 if train else 2),
                     ),
                     name=f"class {k} ({split})",
-                    legendgroup=f"class {k}",
                     hovertemplate=f"{split}, class {k}<br>"
                     + "x1 = %{x:.3f}, x2 = %{y:.3f}<extra></extra>",
                 )
@@ -152,7 +159,7 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
     ]
     title = {
         "binary": "Decision boundary (black line: output 0.5)",
-        "multiclass": "Decision regions (colour: the class with the largest output)",
+        "multiclass": "Decision regions (colour: largest output)",
         "regression": "Fit (background: prediction; points: target)",
     }[run.data.task]
     base_layout(fig, title, 620)
@@ -168,11 +175,21 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
             )
         )
     names = run.data.feature_names
-    fig.update_xaxes(title=names[0], range=[xs[0], xs[-1]], showgrid=False)
-    fig.update_yaxes(title=names[1], range=[ys[0], ys[-1]], showgrid=False)
+    fig.update_xaxes(title=names[0], range=[xs[0], xs[-1]], showgrid=False, constrain="domain")
+    # Square: one unit of x1 is as long as one unit of x2, at any screen width.
+    fig.update_yaxes(
+        title=names[1],
+        range=[ys[0], ys[-1]],
+        showgrid=False,
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+    )
     fig.update_layout(
-        margin=dict(t=95, b=135),
-        legend=dict(orientation="h", y=1.01, yanchor="bottom", x=0.0, xanchor="left"),
+        # The slider and buttons take the bottom; the legend sits between title and plot
+        # (Plotly grows the top margin if it wraps).
+        margin=dict(t=125, b=135),
+        legend=dict(orientation="h", y=1.0, yref="paper", yanchor="bottom", x=0.0, xanchor="left"),
         **animation_controls(
             frame_names,
             start,
@@ -182,7 +199,7 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
             buttons=("▶", "❚❚"),
             buttons_y=-0.2,
             buttons_pad=22,
-            slider_x=0.22,
+            slider_x=0.3,
             slider_y=-0.2,
             font_size=9,
         ),
@@ -190,7 +207,7 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
     return fig
 
 
-def loss_figure(run: Run, step: int) -> go.Figure:
+def loss_figure(run: Run, step: int, log_y: bool = False) -> go.Figure:
     """Batch loss at every step, train and test loss at evaluation steps, the chosen step marked."""
     loss = with_gaps(run.loss)
     fig = go.Figure(loss_traces(run, batch_color=NEUTRAL, width=2))
@@ -201,29 +218,18 @@ def loss_figure(run: Run, step: int) -> go.Figure:
                 y=[loss[step]],
                 mode="markers",
                 marker=dict(color=ACCENT, size=11, line=dict(color="#111827", width=1)),
-                name=f"step {step}",
-                hovertemplate="chosen step %{x}<br>batch loss %{y:.4g}<extra></extra>",
+                name=f"step {step}: batch loss",
+                hovertemplate="chosen step %{x}<br>loss of its batch %{y:.4g}<extra></extra>",
             )
         )
         fig.add_vline(x=step, line=dict(color=ACCENT, width=1, dash="dot"))
-    base_layout(fig, f"Loss over training ({run.config.loss})", 320)
-    finite = loss[np.isfinite(loss)]
-    log = finite.size > 0 and bool(np.all(finite > 0))
+    base_layout(fig, f"Loss over training ({run.config.loss})", 340)
     fig.update_xaxes(title="step")
-    fig.update_yaxes(title="loss, log scale" if log else "loss")
-    fig.update_layout(
-        legend=dict(
-            orientation="v",
-            y=0.98,
-            yanchor="top",
-            x=0.99,
-            xanchor="right",
-            bgcolor="rgba(255,255,255,0.8)",
-        )
-    )
-    if log:
-        # Full values on every tick: Plotly's default log labels drop the decade.
-        fig.update_yaxes(type="log", tickformat=".2g")
+    if log_y:
+        values = [t.y for t in fig.data]
+        fig.update_yaxes(title="loss (log scale)", **log_axis(*values))
+    else:
+        fig.update_yaxes(title="loss", type="linear")
     return fig
 
 

@@ -1,6 +1,9 @@
-"""Shared look of every figure: colour scales, palette, layout defaults."""
+"""Shared look of every figure: colour scales, palette, templates, layout and axis rules."""
 
 from __future__ import annotations
+
+import math
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -42,21 +45,166 @@ CLASS_COLORS = ["#b2182b", "#2166ac", "#16a34a"]
 FONT = dict(family="Inter, system-ui, sans-serif", size=13)
 
 
-def base_layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    """Apply the common title, font, margins and white background."""
-    fig.update_layout(
-        title=dict(text=title, x=0.01, xanchor="left", font=dict(size=15)),
-        font=FONT,
-        height=height,
-        margin=dict(l=60, r=20, t=50, b=50),
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        hoverlabel=dict(font_size=12),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+# One template per theme. Figures carry the light one; ui.layout swaps in the dark one when
+# the viewer's system is dark. Colours that say something (series, classes, the diverging
+# scale) are the same in both; only paper, grid and text change.
+def _template(text: str, grid: str, line: str, paper: str, plot: str) -> go.layout.Template:
+    # Outside ticks push the labels 4 px off the axes: the x and y labels "0" at the
+    # corner no longer touch.
+    axis = dict(
+        gridcolor=grid,
+        linecolor=line,
+        zerolinecolor=grid,
+        tickcolor=line,
+        ticks="outside",
+        ticklen=4,
     )
-    fig.update_xaxes(showgrid=True, gridcolor="#eef0f3", zeroline=False, linecolor="#d1d5db")
-    fig.update_yaxes(showgrid=True, gridcolor="#eef0f3", zeroline=False, linecolor="#d1d5db")
+    return go.layout.Template(
+        layout=dict(
+            font=dict(FONT, color=text),
+            paper_bgcolor=paper,
+            plot_bgcolor=plot,
+            xaxis=axis,
+            yaxis=axis,
+            legend=dict(font=dict(color=text)),
+            annotationdefaults=dict(font=dict(color=text)),
+            hoverlabel=dict(font_size=12),
+            colorway=list(SERIES.values()),
+        )
+    )
+
+
+LIGHT = _template(text="#0f172a", grid="#eef0f3", line="#d1d5db", paper="white", plot="white")
+DARK = _template(text="#e5e7eb", grid="#273142", line="#4b5563", paper="#0e1117", plot="#0e1117")
+TEMPLATES = {"light": LIGHT, "dark": DARK}
+
+# Room above the plot: the toolbar (about 30 px, top right) above the title, so they never
+# meet however long the title or narrow the screen.
+TITLE_TOP = 32
+MARGIN_TOP = 72
+
+
+# Characters of a title line that fit a phone-wide chart (390 px, 15 px font); a longer
+# title wraps at a word onto a second line, and the top margin grows by one line.
+TITLE_CHARS = 44
+TITLE_LINE = 20
+
+
+def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
+    """The title with a line break (<br>) at the last space that keeps lines within width."""
+    lines = textwrap.wrap(title, width=width, break_long_words=False)
+    return "<br>".join(lines) if lines else title
+
+
+def base_layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    """Apply the common template, title, margins and a legend below the plotting area."""
+    wrapped = wrap_title(title)
+    extra = TITLE_LINE * wrapped.count("<br>")
+    fig.update_layout(
+        template=LIGHT,
+        title=dict(
+            text=wrapped,
+            x=0.01,
+            xanchor="left",
+            y=1.0,
+            yref="container",
+            yanchor="top",
+            # Plotly grows a wrapped title upwards from its first line: move it down as much.
+            pad=dict(t=TITLE_TOP + extra),
+            font=dict(size=15),
+        ),
+        height=height,
+        # A guide line's label may already have widened the right margin: keep it.
+        margin=dict(l=60, r=max(20, fig.layout.margin.r or 0), t=MARGIN_TOP + extra, b=50),
+        legend=legend_below(),
+    )
+    fig.update_xaxes(showgrid=True, zeroline=False, automargin=True)
+    fig.update_yaxes(showgrid=True, zeroline=False, automargin=True)
     return fig
+
+
+def legend_below() -> dict:
+    """A horizontal legend under the plotting area, clear of the x-axis labels and title."""
+    # Referenced to the figure's bottom edge, not the plot's: Plotly grows the bottom margin
+    # to hold it, so it never lands on the plot or the axis title, however many rows it wraps.
+    return dict(
+        orientation="h",
+        x=0.0,
+        xanchor="left",
+        y=0.0,
+        yref="container",
+        yanchor="bottom",
+        font=dict(size=12),
+        bgcolor="rgba(0,0,0,0)",
+    )
+
+
+# Decade labels on a log axis: a 200 px tall plot (a phone) keeps 30 px between them.
+MAX_LOG_LABELS = 6
+# Layer names on an axis: about 40 px each fit a phone-wide chart.
+MAX_LAYER_LABELS = 7
+
+
+def layer_ticks(names: list[str], max_ticks: int = MAX_LAYER_LABELS) -> dict:
+    """Category-axis settings that label every k-th layer by name, always the first and last."""
+    picks = label_subset(len(names), max_ticks)
+    return dict(tickmode="array", tickvals=[names[i] for i in picks], tickangle=0)
+
+
+def log_axis(*arrays: np.ndarray, max_labels: int = MAX_LOG_LABELS) -> dict:
+    """Axis settings for a log axis labelled at powers of ten only, minor ticks unlabelled.
+
+    One label every k decades (k as small as keeps at most `max_labels`); when the values
+    span less than a decade the range widens to the enclosing powers of ten, so at least two
+    labels show and no label repeats.
+    """
+    logs = _log10_finite(arrays)
+    props: dict = dict(
+        type="log",
+        exponentformat="power",
+        showexponent="all",
+        tick0=0,
+        dtick=1,
+        minor=dict(ticks="outside", ticklen=3, showgrid=True, dtick="D1"),
+        automargin=True,
+    )
+    if logs.size:
+        lo, hi = float(logs.min()), float(logs.max())
+        lo_decade, hi_decade = math.floor(lo), math.ceil(hi)
+        hi_decade = max(hi_decade, lo_decade + 1)
+        # Decade labels inside the data's own range; fewer than two: show whole decades.
+        if math.floor(hi) - math.ceil(lo) < 1:
+            props["range"] = [lo_decade, hi_decade]
+        k = max(1, math.ceil((hi_decade - lo_decade) / max_labels))
+        props["dtick"] = k
+        if k > 1:
+            props["minor"] = dict(ticks="outside", ticklen=3, showgrid=False, dtick=1)
+    return props
+
+
+def _log10_finite(arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+    """log10 of the positive finite values of all arrays, flattened."""
+    if not arrays:
+        return np.array([])
+    values = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays])
+    values = values[np.isfinite(values) & (values > 0)]
+    return np.log10(values)
+
+
+def label_subset(n: int, max_labels: int) -> list[int]:
+    """Indices of n items to label: every k-th, always the first and the last, at most max_labels.
+
+    The label before the last is dropped when it would sit closer to the last than k.
+    """
+    if n <= 0:
+        return []
+    if n <= max_labels:
+        return list(range(n))
+    k = math.ceil((n - 1) / max(max_labels - 1, 1))
+    picks = list(range(0, n - 1, k))
+    if picks and n - 1 - picks[-1] < k:
+        picks.pop()
+    return [*picks, n - 1] if picks else [0, n - 1]
 
 
 def layer_colors(n: int) -> list[str]:
@@ -123,7 +271,7 @@ def animation_controls(
                 len=1.0 - slider_x,
                 y=slider_y,
                 yanchor="top",
-                currentvalue=dict(prefix=prefix, font=dict(size=12)),
+                currentvalue=dict(prefix=prefix, xanchor="right", font=dict(size=12)),
                 font=dict(size=font_size),
                 pad=dict(t=10),
                 steps=[
@@ -132,3 +280,38 @@ def animation_controls(
             )
         ],
     )
+
+
+GUIDE_MARGIN = 78  # px right of the plot that hold a guide line's label
+
+
+def guide_line(fig: go.Figure, y: float, text: str, *, log_y: bool = False, **where) -> None:
+    """A dashed horizontal line at y, labelled in the right margin at the line's own height.
+
+    The label sits outside the plotting area, so it never covers data, and level with the
+    line it names. On a log axis an annotation's y is log10 of the value (a shape's is not).
+    """
+    fig.add_hline(y=y, line=dict(color=NEUTRAL, dash="dash", width=1.5), **where)
+    yref = where.get("yref", "y")
+    fig.add_annotation(
+        x=1.0,
+        xref="paper",
+        xanchor="left",
+        xshift=4,
+        y=math.log10(y) if log_y else y,
+        yref=yref,
+        yanchor="middle",
+        text=text,
+        showarrow=False,
+        align="left",
+        font=dict(size=11, color=NEUTRAL),
+    )
+    fig.update_layout(margin=dict(r=GUIDE_MARGIN))
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(k: int) -> str:
+    """10^k as text with a superscript exponent, as Plotly's log axes write it: 10⁻³, 1, 10."""
+    return {0: "1", 1: "10"}.get(k, "10" + str(k).translate(_SUPERSCRIPT))

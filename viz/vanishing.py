@@ -7,9 +7,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.analysis.experiments import MEASURES, VARIANT_LABELS, DepthSweep, VariantResult
-from viz.gradients import layer_ticks, log_axis, positive
-from viz.style import ACCENT, SERIES, base_layout
+from viz.gradients import positive
+from viz.style import ACCENT, SERIES, base_layout, layer_ticks, log_axis
 
+PANEL_LAYER_LABELS = 4
 MARKERS = {"plain": "circle", "residual": "square", "layernorm": "diamond", "both": "x"}
 
 
@@ -22,7 +23,7 @@ def profile_figure(results: dict[str, VariantResult], measure: str) -> go.Figure
         cols=2,
         shared_yaxes=True,
         horizontal_spacing=0.04,
-        subplot_titles=("At initialisation (step 0)", f"After training (step {last})"),
+        subplot_titles=("Step 0", f"Step {last} (trained)"),
     )
     names = list(next(iter(results.values())).layer_names)
     for name, r in results.items():
@@ -46,16 +47,19 @@ def profile_figure(results: dict[str, VariantResult], measure: str) -> go.Figure
                 col=col,
             )
     base_layout(fig, f"Gradient reaching each layer: {label}", 430)
-    fig.update_layout(margin=dict(t=110), legend=dict(y=1.16))
-    fig.update_xaxes(title_text="layer (input → output)", **layer_ticks(names))
+    # Subplot titles sit just above each plot: room for them under the figure's title.
+    fig.update_layout(margin=dict(t=100))
+    # Two panels share the width: half as many layer names each.
+    fig.update_xaxes(**layer_ticks(names, max_ticks=PANEL_LAYER_LABELS))
+    fig.update_xaxes(title_text="layer (input → output)", row=1, col=1)
     every = [v[measure] for r in results.values() for v in (r.start, r.end)]
     fig.update_yaxes(**log_axis(*every))
     fig.update_yaxes(title_text=f"{label} (log scale)", row=1, col=1)
     return fig
 
 
-def loss_figure(results: dict[str, VariantResult]) -> go.Figure:
-    """Training-set loss of each variant over training, on a log axis."""
+def loss_figure(results: dict[str, VariantResult], log_y: bool = False) -> go.Figure:
+    """Training-set loss of each variant over training, on a linear or log axis."""
     fig = go.Figure()
     for name, r in results.items():
         fig.add_trace(
@@ -72,12 +76,15 @@ def loss_figure(results: dict[str, VariantResult]) -> go.Figure:
             )
         )
     loss = next(iter(results.values())).config.loss
-    base_layout(fig, f"Training loss ({loss}) of the four networks", 400)
+    base_layout(fig, "Training loss of the four networks", 400)
     fig.update_xaxes(title_text="training step")
-    fig.update_yaxes(
-        title_text=f"loss ({loss}, log scale)",
-        **log_axis(*(r.train_loss for r in results.values())),
-    )
+    if log_y:
+        fig.update_yaxes(
+            title_text=f"loss ({loss}, log scale)",
+            **log_axis(*(r.train_loss for r in results.values())),
+        )
+    else:
+        fig.update_yaxes(title_text=f"loss ({loss})", type="linear", rangemode="tozero")
     return fig
 
 
@@ -105,10 +112,12 @@ def depth_sweep_figure(sweep: DepthSweep, measure: str, depth: int | None = None
         fig.add_vline(
             x=depth,
             line=dict(color=ACCENT, dash="dash", width=1.5),
-            annotation_text=f"your network: {depth}",
+            annotation_text=f"yours: {depth}",
             annotation_position="top right",
+            annotation_yanchor="bottom",
+            annotation_yshift=2,
         )
-    base_layout(fig, f"First hidden layer's gradient {label} at initialisation, by depth", 420)
+    base_layout(fig, f"First layer's {label} at step 0, by depth", 420)
     fig.update_xaxes(title_text="hidden layers", range=[0, float(np.max(sweep.depths)) + 1])
     fig.update_yaxes(
         title_text=f"{label} (log scale)", **log_axis(*sweep.first_layer[measure].values())

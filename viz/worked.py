@@ -252,10 +252,9 @@ def network_figure(ws: WorkedStep, after: bool = False) -> go.Figure:
         fig.add_annotation(
             x=col, y=SPAN / 2 + 0.8, text=f"<b>{title}</b>", showarrow=False, font=FONT
         )
-    targets = ", ".join(f"{n} → {num(t)}" for n, t in zip(names[2], ws.y[0], strict=True))
     when = "After one update" if after else "Before the update"
     height = 300 + 60 * max(len(c) for c in columns)
-    base_layout(fig, f"{when}: E = {num(loss)} (targets {targets})", height=height)
+    base_layout(fig, f"{when}: E = {num(loss)}", height=height)
     fig.update_xaxes(visible=False, range=[-0.25, 2.25])
     fig.update_yaxes(visible=False, range=[-SPAN / 2 - 0.6, SPAN / 2 + 1.1])
     fig.update_layout(hovermode="closest", margin=dict(l=10, r=10, t=50, b=10))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine import Config, train
 from engine.analysis.update_rule import update_terms
+from ui.settings import config_from_params
 
 UPDATE_LINK = {
     "optimizer": "momentum",
@@ -26,7 +27,7 @@ def test_the_update_page_opens_on_its_step_and_weight(app):
     assert app.exceptions() == [] and app.dialogs() == []
     params = app.params()
     assert {k: params.get(k) for k in UPDATE_LINK} == UPDATE_LINK
-    t = update_terms(train(Config.from_params(UPDATE_LINK)[0]), 7, "out", 3, 0)
+    t = update_terms(train(config_from_params(UPDATE_LINK)[0]), 7, "out", 3, 0)
     assert app.metric("w before") == f"{t.w_before:.6g}"
     assert app.metric("w after") == f"{t.w_after:.6g}"
 

@@ -43,9 +43,11 @@ def test_a_share_link_shows_its_settings_and_the_same_numbers(app, reference_run
     assert shown_acc == pytest.approx(run.test_acc[-1], abs=1e-3)
 
 
-def test_the_share_link_in_the_sidebar_reproduces_the_config(app):
+def test_the_copy_link_at_the_top_reproduces_the_config(app):
     app.open("/?" + "&".join(f"{k}={v}" for k, v in LINK.items()))
-    link = app.sidebar.locator('[data-testid="stCode"]').first.inner_text().strip()
+    app.page.get_by_role("button", name="Copy link").click()
+    code = app.page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
+    link = code.first.inner_text().strip()
     assert link.startswith(app.base_url)
     shared = dict(parse_qsl(urlsplit(link).query))
     shared.pop("step", None)

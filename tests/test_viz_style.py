@@ -1,0 +1,100 @@
+"""The shared axis and label rules of viz/style.py, checked over many inputs."""
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from viz.style import (
+    DARK,
+    GUIDE_MARGIN,
+    LIGHT,
+    base_layout,
+    guide_line,
+    label_subset,
+    layer_ticks,
+    log_axis,
+    power_of_ten,
+)
+
+SPANS = [(1e-18, 1e-17), (0.2, 0.7), (0.6, 0.69), (1e-3, 1.0), (1e-15, 0.1), (3.0, 187.0)]
+
+
+def decade_labels(props: dict, lo: float, hi: float) -> list[int]:
+    """The exponents Plotly labels on an axis with these settings, over the data lo..hi."""
+    low, high = props.get("range", (math.log10(lo), math.log10(hi)))
+    k = props["dtick"]
+    return [
+        e for e in range(math.floor(low), math.ceil(high) + 1) if e % k == 0 and low <= e <= high
+    ]
+
+
+@pytest.mark.parametrize(("lo", "hi"), SPANS)
+@pytest.mark.parametrize("max_labels", [3, 5, 8])
+def test_log_axis_labels_powers_of_ten_only(lo: float, hi: float, max_labels: int) -> None:
+    props = log_axis(np.geomspace(lo, hi, 7), max_labels=max_labels)
+    assert props["type"] == "log" and props["exponentformat"] == "power"
+    assert isinstance(props["dtick"], int) and props["dtick"] >= 1  # whole decades only
+    labels = decade_labels(props, lo, hi)
+    assert 2 <= len(labels) <= max_labels + 1
+    assert "showticklabels" not in props.get("minor", {})  # minor ticks carry no labels
+
+
+def test_log_axis_ignores_zero_nan_and_inf() -> None:
+    props = log_axis(np.array([0.0, -1.0, np.nan, np.inf, 0.5, 0.6]))
+    assert props["range"] == [-1, 0]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 9, 21, 22, 65])
+@pytest.mark.parametrize("most", [2, 5, 7, 12])
+def test_label_subset_first_last_every_kth(n: int, most: int) -> None:
+    picks = label_subset(n, most)
+    assert picks[0] == 0 and picks[-1] == n - 1
+    assert len(picks) <= max(most, 2) and picks == sorted(set(picks))
+    gaps = np.diff(picks)
+    if len(gaps) > 1:
+        assert len(set(gaps[:-1])) == 1  # every k-th
+        assert gaps[-1] >= gaps[0]  # the last is never crowded by the one before
+
+
+def test_layer_ticks_name_first_and_last() -> None:
+    names = [f"h{i}" for i in range(1, 21)] + ["out"]
+    ticks = layer_ticks(names)
+    assert ticks["tickvals"][0] == "h1" and ticks["tickvals"][-1] == "out"
+
+
+def test_power_of_ten() -> None:
+    assert [power_of_ten(k) for k in (-12, -1, 0, 1, 2)] == ["10⁻¹²", "10⁻¹", "1", "10", "10²"]
+
+
+def test_guide_line_label_at_the_lines_height_outside_the_plot() -> None:
+    for log_y, y in ((False, 0.5), (True, 1e-3)):
+        fig = go.Figure(go.Scatter(x=[0, 1], y=[y / 10, y * 10]))
+        guide_line(fig, y, "guide", log_y=log_y)
+        note = fig.layout.annotations[0]
+        assert note.y == pytest.approx(math.log10(y) if log_y else y)
+        assert note.xref == "paper" and note.x >= 1.0 and note.xanchor == "left"
+
+
+def test_a_guide_lines_margin_survives_base_layout() -> None:
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+    guide_line(fig, 0.5, "guide")
+    base_layout(fig, "t")
+    assert fig.layout.margin.r == GUIDE_MARGIN
+
+
+def test_base_layout_puts_the_legend_below_and_the_title_under_the_toolbar() -> None:
+    fig = base_layout(go.Figure(), "t")
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0
+    assert fig.layout.title.pad.t >= 30 and fig.layout.margin.t > fig.layout.title.pad.t
+    assert fig.layout.template.layout.paper_bgcolor == LIGHT.layout.paper_bgcolor
+
+
+def test_dark_template_has_light_text_on_dark_paper() -> None:
+    def luminance(colour: str) -> float:
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    assert luminance(DARK.layout.font.color) > 180 > 40 > luminance(DARK.layout.paper_bgcolor)
+    assert luminance(LIGHT.layout.font.color) < 60
