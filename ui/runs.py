@@ -7,6 +7,7 @@ import hashlib
 import streamlit as st
 
 from engine import Config, Dataset, Run, train
+from ui.cache import immutable_cache
 
 CONFIG_KEY = "_config"
 UPLOAD_KEY = "_upload_dataset"
@@ -31,11 +32,10 @@ def uploaded_dataset() -> Dataset | None:
     return st.session_state.get(UPLOAD_KEY) if cfg.dataset.startswith("upload_") else None
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def _train_cached(cfg: Config, data: Dataset | None) -> Run:
     TRAIN_CALLS["count"] += 1
-    # The bar lives inside the cached function: on a cache hit Streamlit replays it
-    # (created, then emptied), so a warm run shows nothing.
+    # Shown on a miss only: immutable_cache draws nothing on a hit.
     bar = st.progress(0.0, text="Training…")
 
     def report(step: int, total: int, loss: float) -> None:

@@ -1,0 +1,56 @@
+"""A bounded cache of immutable results, served without a copy and without replaying elements."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import streamlit as st
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _Slot:
+    """One cache entry: filled once, under its lock, by the first caller that needs it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.filled = False
+        self.value: Any = None
+
+
+def immutable_cache(max_entries: int, ttl: float) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Cache `func`'s results by argument, bounded like st.cache_resource, and share them.
+
+    `st.cache_data` unpickles a copy of a run on every hit (up to 80 ms for a large run) and
+    both Streamlit caches replay the elements the function drew (a progress bar shown and
+    emptied on every hit). Here st.cache_resource keeps, per argument tuple, a slot that the
+    first caller fills by calling `func` outside the cached call: its progress bar shows on a
+    miss only, and every hit returns the very same object. Callers must not modify it.
+    """
+
+    def wrap(func: Callable[P, R]) -> Callable[P, R]:
+        def slot(*args: Any, **kwargs: Any) -> _Slot:
+            return _Slot()
+
+        # Streamlit keys a cache by the function's module, qualified name and source: name
+        # each slot after its function, or every wrapped function would share one cache.
+        slot.__module__, slot.__qualname__ = func.__module__, f"{func.__qualname__}.slot"
+        slot = st.cache_resource(max_entries=max_entries, ttl=ttl, show_spinner=False)(slot)
+
+        @functools.wraps(func)
+        def cached(*args: P.args, **kwargs: P.kwargs) -> R:
+            entry = slot(*args, **kwargs)
+            with entry.lock:  # two sessions asking at once: one computes, one waits
+                if not entry.filled:
+                    entry.value = func(*args, **kwargs)
+                    entry.filled = True
+            return entry.value
+
+        cached.clear = slot.clear  # type: ignore[attr-defined]
+        return cached
+
+    return wrap
