@@ -5,8 +5,8 @@ import math
 import streamlit as st
 
 from engine.analysis.grid import animation_steps, max_frames, predictions_on_grid
-from ui import layout, runs
-from viz.overview import boundary_figure, loss_figure, network_diagram
+from ui import layout, runs, transport
+from viz.transport import animated_boundary, animated_loss, animated_network
 
 RESOLUTION = 40  # grid points per axis of the boundary plot
 
@@ -75,9 +75,9 @@ MORE_PAGES = [
 ]
 
 
-def _boundary(run, frames: list[int], step: int):
+def _boundary(run, frames: list[int]):
     """The boundary figure, with the network's predictions on the grid at every frame."""
-    return boundary_figure(run, frames, predictions_on_grid(run, frames, RESOLUTION), step)
+    return animated_boundary(run, frames, predictions_on_grid(run, frames, RESOLUTION))
 
 
 def _number(value: float, percent: bool = False) -> str:
@@ -122,7 +122,7 @@ layout.header(
     "network you set up in the sidebar.",
 )
 layout.try_this(
-    "Press ▶ under the boundary plot to watch the network learn. Then set **Units per layer** "
+    "Press **▶ Play** above the charts to watch the network learn. Then set **Units per layer** "
     "to 1: every later layer sees a single number, so the boundary can only be a straight line "
     "and the circle cannot be fitted."
 )
@@ -135,13 +135,15 @@ for col, (title, text, page, icon) in zip(st.columns(4), STEPS_OF_TRAINING, stri
         st.page_link(page, label=PAGE_NAMES[page], icon=icon)
 
 step = layout.step_picker(run)
+transport.bar(run, step, transport.run_id(cfg))
 left, right = st.columns([1.15, 1], gap="medium")
 with left:
     count = max_frames(run, RESOLUTION)
-    frames = animation_steps(run.recorded_steps, step, count)
+    frames = animation_steps(run.recorded_steps, run.recorded_steps[-1], count)
     with st.spinner("Drawing the model at each recorded step…"):
-        # Cached with the figure: a rerun does not predict the grid at every frame again.
-        fig = layout.figure(_boundary, (cfg, tuple(frames), step), run, frames, step)
+        # The figures do not depend on the step: the transport shows it in the browser, so
+        # moving the step rebuilds and resends none of them.
+        fig = layout.figure(_boundary, (cfg, tuple(frames)), run, frames)
     layout.chart(fig, key="overview_boundary")
     st.caption(
         f"Each frame is the network with the weights recorded at that step ({len(frames)} of "
@@ -149,8 +151,9 @@ with left:
         "points, never used for training."
     )
 with right:
-    layout.chart(loss_figure(run, step), key="overview_loss")
-    layout.chart(network_diagram(run, step), key="overview_network")
+    layout.chart(layout.figure(animated_loss, cfg, run), key="overview_loss")
+    network = layout.figure(animated_network, (cfg, tuple(frames)), run, frames)
+    layout.chart(network, key="overview_network")
     st.caption(
         "Blue edges are positive weights, red negative; thicker means larger |w|. Move the "
         "**Step** slider to see the update change them."

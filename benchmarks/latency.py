@@ -55,7 +55,7 @@ import tempfile
 import textwrap
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -330,12 +330,20 @@ class Probe:
         """The probe's readings and the page's script state."""
         return self.page.evaluate(STATE_JS)
 
-    def settled(self, since: float, need_run: bool) -> dict:
-        """Wait until the page stopped changing after `since` (page time); its state then."""
+    def settled(self, since: float, ran_on_server: Callable[[], bool] | None = None) -> dict:
+        """Wait until the page stopped changing after `since` (page time); its state then.
+
+        With `ran_on_server`, also wait until a script run started after `since`: seen as the
+        page's "running" state or, for a run too short for the page to show it, on the server.
+        """
         deadline = time.monotonic() + TIMEOUT_S
         while True:
             st = self.state()
-            ran = any(t >= since and s == "running" for t, s in st["states"]) or not need_run
+            ran = (
+                ran_on_server is None
+                or any(t >= since and s == "running" for t, s in st["states"])
+                or ran_on_server()
+            )
             last = max(st["last"], st["lastPlot"])
             quiet = st["now"] - last >= QUIET_MS
             idle = st["script"] == "notRunning" and st["skeletons"] == 0
@@ -349,7 +357,7 @@ class Probe:
         """Go to `url` and wait until it settled."""
         self.page.goto(url)
         self.page.wait_for_selector('[data-testid="stApp"]', state="attached")
-        return self.settled(0.0, need_run=False)
+        return self.settled(0.0)
 
 
 def _widget(page, item: Interaction):
@@ -367,7 +375,7 @@ def press(probe: Probe, server: Server, item: Interaction) -> Sample:
     runs_before = len(server.runs())
     target.press(item.key)
     key = probe.state()["key"]
-    st = probe.settled(key, need_run=True)
+    st = probe.settled(key, lambda: len(server.runs()) > runs_before)
     end = max(st["last"], st["lastPlot"])
     origin = st["origin"] / 1000.0
     sample = Sample(total=end - key, kb=sum(probe.frames) / 1000.0)
@@ -504,7 +512,11 @@ def main() -> None:
                     ref_warm.samples += measure_interaction(
                         browser, ref, REFERENCE_INTERACTION, repeats
                     ).samples
-                    results.append(measure_interaction(browser, app, item, repeats))
+                    try:
+                        results.append(measure_interaction(browser, app, item, repeats))
+                    except RuntimeError as err:  # report the others; say which one failed
+                        print(f"FAILED {item.name}: {err}", file=sys.stderr)
+                        continue
                     print(f"measured {item.name}", file=sys.stderr)
                 for k, (name, path) in enumerate(colds):
                     ref_cold.samples += measure_cold(

@@ -1,0 +1,210 @@
+"""Figures that the page's transport (Play, Pause, Step) moves in the browser, one frame a step.
+
+Each figure opens at the run's last recorded step and carries one Plotly frame per recorded
+step, named by the step: the figure does not depend on the step the user chose, so choosing
+another step rebuilds and resends nothing, and the browser shows the step by animating to
+the frame of that name. The frames hold only what changes between steps.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from engine import Run
+from viz.curves import with_gaps
+from viz.network_graph import EDGE_BINS, MAX_EDGE_WIDTH, fits_graph, node_positions
+from viz.overview import boundary_figure, loss_figure, network_diagram
+from viz.style import DIVERGING
+
+EDGE_COLOURS = {
+    (sign, k): sample_colorscale(
+        DIVERGING, [0.5 + sign * 0.5 * (0.25 + 0.75 * (k + 0.5) / EDGE_BINS)]
+    )[0]
+    for sign in (1, -1)
+    for k in range(EDGE_BINS)
+}
+
+
+def without_controls(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` without its own play buttons and slider: the page's transport drives it."""
+    out = go.Figure(fig)
+    out.layout.updatemenus = ()
+    out.layout.sliders = ()
+    out.update_layout(margin=dict(b=60))
+    return out
+
+
+def animated_boundary(run: Run, steps: list[int], preds: np.ndarray) -> go.Figure:
+    """The decision boundary at the last of `steps`, with a frame per step (preds per step).
+
+    A binary task's contour becomes a heatmap on the same colour scale (white at output
+    0.5, where the boundary runs): the browser redraws a heatmap frame in about half the
+    time of a contour's, which is what lets every chart keep up with Play.
+    """
+    fig = without_controls(boundary_figure(run, steps, preds, steps[-1]))
+    background = fig.data[0]
+    if background.type == "contour":
+        heat = go.Heatmap(
+            x=background.x,
+            y=background.y,
+            z=background.z,
+            zmin=background.zmin,
+            zmax=background.zmax,
+            zsmooth="fast",
+            colorscale=background.colorscale,
+            colorbar=background.colorbar.to_plotly_json(),
+            hovertemplate=background.hovertemplate,
+            name=background.name,
+        )
+        frames = [
+            dict(name=f.name, data=[dict(type="heatmap", z=f.data[0].z)], traces=[0])
+            for f in fig.frames
+        ]
+        fig = go.Figure([heat, *fig.data[1:]], layout=fig.layout, frames=frames)
+        fig.update_layout(title_text="Decision boundary (white: output 0.5, the boundary)")
+    return fig
+
+
+def animated_loss(run: Run) -> go.Figure:
+    """The loss curve with the marker and line of the chosen step in a frame per recorded step.
+
+    The step's line is a trace, not a shape, so a frame changes traces only and the browser
+    can move it without redrawing the chart.
+    """
+    steps = [s for s in run.recorded_steps if s < run.steps_run]
+    fig = loss_figure(run, steps[-1])
+    line = fig.layout.shapes[-1].line
+    fig.layout.shapes = fig.layout.shapes[:-1]
+    values = np.concatenate([with_gaps(np.asarray(t.y, dtype=float)) for t in fig.data])
+    finite = values[np.isfinite(values)]
+    span = [float(finite.min()), float(finite.max())] if finite.size else [0.0, 1.0]
+    fig.add_trace(
+        go.Scatter(
+            x=[steps[-1]] * 2,
+            y=span,
+            mode="lines",
+            line=dict(color=line.color, width=line.width, dash=line.dash),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    marker = len(fig.data) - 2  # loss_figure adds the chosen step's marker last
+    loss = with_gaps(run.loss)
+    frames = []
+    for s in steps:
+        y = None if not np.isfinite(loss[s]) else float(loss[s])
+        frames.append(
+            dict(
+                name=str(s),
+                data=[dict(x=[s], y=[y], name=f"step {s}"), dict(x=[s, s])],
+                traces=[marker, marker + 1],
+            )
+        )
+    fig.frames = frames
+    return fig
+
+
+def _compact(points: np.ndarray) -> list[list[float]]:
+    """Unit positions (whole or half numbers) with whole ones as ints: shorter JSON per frame."""
+    return [[int(v) if v == int(v) else v for v in row] for row in points.tolist()]
+
+
+def _edges(weights: list[np.ndarray], pos: list[np.ndarray]) -> list[dict]:
+    """The edges in 2 x EDGE_BINS line traces (by sign and |w|), empty bins included.
+
+    The same binning, colours and widths as the network diagram's, but always the same
+    traces in the same order, so frames of different steps can replace one another.
+    """
+    w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
+    traces = []
+    for sign in (1, -1):
+        for k in range(EDGE_BINS):
+            lo, hi = k / EDGE_BINS, (k + 1) / EDGE_BINS
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for layer, W in enumerate(weights):
+                rel = sign * W / w_max
+                in_bin = (rel > lo) & (rel <= hi)
+                if k == 0 and sign == 1:
+                    in_bin |= rel == 0
+                i_idx, j_idx = np.nonzero(in_bin)
+                start, end = pos[layer][i_idx], pos[layer + 1][j_idx]
+                for (x0, y0), (x1, y1) in zip(_compact(start), _compact(end), strict=True):
+                    xs += [x0, x1, None]
+                    ys += [y0, y1, None]
+            mid = (k + 0.5) / EDGE_BINS
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line=dict(color=EDGE_COLOURS[(sign, k)], width=0.4 + MAX_EDGE_WIDTH * mid),
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    return traces
+
+
+def animated_network(run: Run, steps: list[int]) -> go.Figure:
+    """The network diagram at the last of `steps` (recorded steps), with a frame per step."""
+    last = steps[-1]
+    fig = network_diagram(run, last)
+    title = fig.layout.title.text
+    if not fits_graph(run.sizes):
+        # One block per layer: only the hover text (each layer's |W| at the step) changes.
+        detail = fig.data[-1]
+        frames = []
+        for s in steps:
+            row = run.metric("weight_norm")[min(s, run.steps_run - 1)]
+            text = [detail.text[0]] + [
+                f"{name}: {n} units<br>‖W‖ = {w:.4g}"
+                for name, n, w in zip(run.layer_names, run.sizes[1:], row, strict=True)
+            ]
+            frames.append(dict(name=str(s), data=[dict(text=text)], traces=[len(fig.data) - 1]))
+        fig.frames = frames
+        return fig
+    pos = node_positions(run.sizes)
+    fixed = len(fig.data) - 2  # the diagram's edge traces, then the weight hover and the units
+    hover, units = fig.data[fixed], fig.data[fixed + 1]
+    out = go.Figure(fig)
+    out.data = ()
+    for trace in _edges([run.records[last].layers[n].W for n in run.layer_names], pos):
+        out.add_trace(trace)
+    out.add_trace(copy.deepcopy(hover))
+    out.add_trace(copy.deepcopy(units))
+    n_edges = 2 * EDGE_BINS
+    frames: list[dict] = []
+    for s in steps:
+        layers = run.records[s].layers
+        weights = [layers[n].W for n in run.layer_names]
+        w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
+        unit_text = list(units.text[: run.sizes[0]])
+        for name in run.layer_names:
+            b = layers[name].b
+            unit_text += [f"{name} unit {u}<br>bias b = {b[u]:.4g}" for u in range(b.size)]
+        frames.append(
+            dict(
+                name=str(s),
+                data=[
+                    *_edges(weights, pos),
+                    dict(
+                        marker=dict(
+                            color=np.concatenate([W.reshape(-1) for W in weights]),
+                            cmin=-w_max,
+                            cmax=w_max,
+                        )
+                    ),
+                    dict(text=unit_text),
+                ],
+                traces=list(range(n_edges + 2)),
+                layout=dict(title=dict(text=title.replace(f"step {last}", f"step {s}"))),
+            )
+        )
+    out.frames = frames
+    return out
