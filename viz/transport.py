@@ -156,10 +156,10 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
     last = steps[-1]
     fig = network_diagram(run, last)
     title = fig.layout.title.text
+    frames: list[dict] = []
     if not fits_graph(run.sizes):
         # One block per layer: only the hover text (each layer's |W| at the step) changes.
         detail = fig.data[-1]
-        frames = []
         for s in steps:
             row = run.metric("weight_norm")[min(s, run.steps_run - 1)]
             text = [detail.text[0]] + [
@@ -179,7 +179,6 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
     out.add_trace(copy.deepcopy(hover))
     out.add_trace(copy.deepcopy(units))
     n_edges = 2 * EDGE_BINS
-    frames: list[dict] = []
     for s in steps:
         layers = run.records[s].layers
         weights = [layers[n].W for n in run.layer_names]
