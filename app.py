@@ -10,6 +10,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import streamlit as st  # noqa: E402
 
 from ui import sidebar  # noqa: E402
+from ui.cache import freeze_imports  # noqa: E402
+
+freeze_imports()
 
 st.set_page_config(
     page_title="Backprop Lab",

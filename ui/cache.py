@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -54,3 +55,17 @@ def immutable_cache(max_entries: int, ttl: float) -> Callable[[Callable[P, R]], 
         return cached
 
     return wrap
+
+
+_FROZEN = {"done": False}
+
+
+def freeze_imports() -> None:
+    """Move every object alive now out of the garbage collector's reach, once per process.
+
+    Called at the app's start, when what is alive (numpy, plotly, streamlit, the app's
+    modules) lives as long as the server: later full collections then skip it all.
+    """
+    if not _FROZEN["done"]:
+        gc.freeze()
+        _FROZEN["done"] = True
