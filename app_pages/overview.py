@@ -6,6 +6,7 @@ import streamlit as st
 
 from engine.analysis.grid import animation_steps, max_frames, predictions_on_grid
 from ui import layout, runs, transport
+from viz.preview import data_figure
 from viz.transport import animated_boundary, animated_loss, animated_network
 
 RESOLUTION = 40  # grid points per axis of the boundary plot
@@ -113,7 +114,6 @@ def _metric_tiles(run) -> None:
 
 
 cfg = runs.config()
-run = runs.run()
 
 layout.header(
     "Overview",
@@ -126,7 +126,7 @@ layout.try_this(
     "to 1: every later layer sees a single number, so the boundary can only be a straight line "
     "and the circle cannot be fitted."
 )
-layout.divergence_banner(run)
+banner = st.container()
 
 for col, (title, text, page, icon) in zip(st.columns(4), STEPS_OF_TRAINING, strict=True):
     with col.container(border=True, height="stretch"):
@@ -134,9 +134,19 @@ for col, (title, text, page, icon) in zip(st.columns(4), STEPS_OF_TRAINING, stri
         st.caption(text)
         st.page_link(page, label=PAGE_NAMES[page], icon=icon)
 
-step = layout.step_picker(run)
-transport.bar(run, step, transport.run_id(cfg))
+controls = st.container()
 left, right = st.columns([1.15, 1], gap="medium")
+boundary_slot = left.empty()
+if not runs.is_cached(cfg, runs.uploaded_dataset()):
+    # Training takes a while: show the data now, in the boundary's place.
+    with boundary_slot:
+        layout.chart(data_figure(runs.data_for(cfg, runs.uploaded_dataset())), key="overview_data")
+with controls:
+    run = runs.run()
+    step = layout.step_picker(run)
+    transport.bar(run, step, transport.run_id(cfg))
+with banner:
+    layout.divergence_banner(run)
 with left:
     count = max_frames(run, RESOLUTION)
     frames = animation_steps(run.recorded_steps, run.recorded_steps[-1], count)
@@ -144,7 +154,8 @@ with left:
         # The figures do not depend on the step: the transport shows it in the browser, so
         # moving the step rebuilds and resends none of them.
         fig = layout.figure(_boundary, (cfg, tuple(frames)), run, frames)
-    layout.chart(fig, key="overview_boundary")
+    with boundary_slot:
+        layout.chart(fig, key="overview_boundary")
     st.caption(
         f"Each frame is the network with the weights recorded at that step ({len(frames)} of "
         f"{len(run.recorded_steps)} recorded steps). Circles: training points; diamonds: test "

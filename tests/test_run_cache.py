@@ -112,3 +112,13 @@ def test_two_cached_functions_do_not_share_entries():
         return 3 * x
 
     assert (double(5), triple(5)) == (10, 15)
+
+
+def test_is_cached_says_whether_a_call_would_train():
+    cfg = Config(steps=4, seed=13)
+    assert not runs.is_cached(cfg)
+    calls = runs.TRAIN_CALLS["count"]
+    assert not runs.is_cached(cfg)  # asking does not train
+    assert runs.TRAIN_CALLS["count"] == calls
+    runs.run_for(cfg)
+    assert runs.is_cached(cfg)

@@ -51,7 +51,12 @@ def immutable_cache(max_entries: int, ttl: float) -> Callable[[Callable[P, R]], 
                     entry.filled = True
             return entry.value
 
+        def ready(*args: Any, **kwargs: Any) -> bool:
+            """Whether the result for these arguments is in the cache (a call returns at once)."""
+            return slot(*args, **kwargs).filled
+
         cached.clear = slot.clear  # type: ignore[attr-defined]
+        cached.ready = ready  # type: ignore[attr-defined]
         return cached
 
     return wrap

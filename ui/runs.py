@@ -7,6 +7,7 @@ import hashlib
 import streamlit as st
 
 from engine import Config, Dataset, Run, train
+from engine.training.loop import dataset_for
 from ui.cache import immutable_cache
 
 CONFIG_KEY = "_config"
@@ -65,3 +66,13 @@ def run_for(cfg: Config, data: Dataset | None = None) -> Run:
 def run() -> Run:
     """The training run of this session's experiment."""
     return run_for(config(), uploaded_dataset())
+
+
+def is_cached(cfg: Config, data: Dataset | None = None) -> bool:
+    """Whether the run of `cfg` is ready in the cache (no training, no progress bar)."""
+    return _train_cached.ready(cfg, data)  # type: ignore[attr-defined]
+
+
+def data_for(cfg: Config, data: Dataset | None = None) -> Dataset:
+    """The data the run of `cfg` trains on: the upload if given, else the built-in set."""
+    return data if data is not None else dataset_for(cfg)

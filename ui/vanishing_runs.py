@@ -9,6 +9,7 @@ import streamlit as st
 
 from engine import Config, Dataset
 from engine.analysis.experiments import (
+    SWEEP_DEPTHS,
     VARIANT_LABELS,
     VARIANTS,
     DepthSweep,
@@ -21,6 +22,7 @@ from ui.cache import immutable_cache
 CACHE_ENTRIES = 16
 CACHE_TTL = 3600
 PROGRESS_STEP = 0.05  # redraw the bar every 5 % of a variant's training
+SWEEP_CHUNK = 2  # depths measured between two updates of the sweep's progress bar
 
 # Counts real (uncached) computations in this process; tests read it to prove caching.
 CALLS = {"comparison": 0, "sweep": 0}
@@ -51,7 +53,22 @@ def comparison(config: Config, data: Dataset | None = None) -> dict[str, Variant
 def sweep(config: Config, data: Dataset | None = None) -> DepthSweep:
     """The first hidden layer's gradient at initialisation for depths 1 to 64, four ways."""
     CALLS["sweep"] += 1
-    return depth_sweep(config, data=data)
+    # In chunks of depths, with a progress bar: each depth is independent of the others.
+    bar = st.progress(0.0, text="Measuring gradients at every depth…")
+    parts = []
+    for k in range(0, len(SWEEP_DEPTHS), SWEEP_CHUNK):
+        chunk = SWEEP_DEPTHS[k : k + SWEEP_CHUNK]
+        bar.progress(k / len(SWEEP_DEPTHS), text=f"Measuring gradients at depth {chunk[0]}…")
+        parts.append(depth_sweep(config, depths=chunk, data=data))
+    bar.empty()
+    return DepthSweep(
+        np.concatenate([p.depths for p in parts]),
+        np.concatenate([p.widths for p in parts]),
+        {
+            m: {v: np.concatenate([p.first_layer[m][v] for p in parts]) for v in by_variant}
+            for m, by_variant in parts[0].first_layer.items()
+        },
+    )
 
 
 def sci(x: float, digits: int = 2) -> str:
