@@ -69,7 +69,13 @@ function sync() {
     const nums = frameSteps(gd);
     if (!nums || gd.__bpBusy) continue;
     const name = frameFor(nums, step);
-    if (gd.__bpShown === name && gd.__bpData === gd.data) continue;
+    if (gd.__bpData !== gd.data) {
+      // A figure the server just drew: it already shows the step named in its meta.
+      gd.__bpData = gd.data;
+      gd.__bpShown = String((gd.layout.meta || {}).bpStep);
+      gd.dataset.bpStep = gd.__bpShown;
+    }
+    if (gd.__bpShown === name) continue;
     gd.__bpBusy = true;
     const redraw = needsRedraw(gd);
     const layout = (gd._transitionData._frameHash[name] || {}).layout;

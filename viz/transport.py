@@ -15,7 +15,9 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from engine import Run
+from engine.analysis.experiments import gradient_flow
 from viz.curves import with_gaps
+from viz.gradients import log_axis, positive
 from viz.network_graph import EDGE_BINS, MAX_EDGE_WIDTH, fits_graph, node_positions
 from viz.overview import boundary_figure, loss_figure, network_diagram
 from viz.style import DIVERGING
@@ -27,6 +29,55 @@ EDGE_COLOURS = {
     for sign in (1, -1)
     for k in range(EDGE_BINS)
 }
+
+
+def shows_step(fig: go.Figure, step: int) -> go.Figure:
+    """Mark `fig` as drawn at `step`, so the browser does not animate it to the step it shows."""
+    fig.update_layout(meta=dict(bpStep=str(step)))
+    return fig
+
+
+def with_moving_line(fig: go.Figure, steps: list[int], at: int) -> go.Figure:
+    """`fig`, whose step line (a vertical shape) is drawn at `at`, with a frame per step
+    moving that line: for charts whose only step-dependent part is the line."""
+    shapes = [shape.to_plotly_json() for shape in fig.layout.shapes]
+    line = next(
+        (i for i, sh in enumerate(shapes) if sh.get("x0") == at and sh.get("x1") == at), None
+    )
+    if line is None:
+        return fig
+    fig.frames = [
+        dict(
+            name=str(s),
+            layout=dict(
+                shapes=[dict(sh, x0=s, x1=s) if i == line else sh for i, sh in enumerate(shapes)]
+            ),
+        )
+        for s in steps
+    ]
+    return shows_step(fig, at)
+
+
+def with_flow_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
+    """The gradient flow bars (max, then mean |dL/dW| per layer, drawn at `at`), with a frame
+    per recorded step holding that step's bars, title and log axis."""
+    title = fig.layout.title.text
+    frames = []
+    for s in run.recorded_steps:
+        _, mean_abs, max_abs = gradient_flow(run.records[s])
+        frames.append(
+            dict(
+                name=str(s),
+                data=[dict(y=positive(max_abs)), dict(y=positive(mean_abs))],
+                traces=[0, 1],
+                layout=dict(
+                    title=dict(text=title.replace(f"step {at}:", f"step {s}:")),
+                    yaxis=log_axis(mean_abs, max_abs),
+                ),
+            )
+        )
+    fig.frames = frames
+    return shows_step(fig, at)
 
 
 def without_controls(fig: go.Figure) -> go.Figure:
@@ -66,7 +117,7 @@ def animated_boundary(run: Run, steps: list[int], preds: np.ndarray) -> go.Figur
         ]
         fig = go.Figure([heat, *fig.data[1:]], layout=fig.layout, frames=frames)
         fig.update_layout(title_text="Decision boundary (white: output 0.5, the boundary)")
-    return fig
+    return shows_step(fig, steps[-1])
 
 
 def animated_loss(run: Run) -> go.Figure:
@@ -105,7 +156,7 @@ def animated_loss(run: Run) -> go.Figure:
             )
         )
     fig.frames = frames
-    return fig
+    return shows_step(fig, steps[-1])
 
 
 def _compact(points: np.ndarray) -> list[list[float]]:
@@ -168,7 +219,7 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
             ]
             frames.append(dict(name=str(s), data=[dict(text=text)], traces=[len(fig.data) - 1]))
         fig.frames = frames
-        return fig
+        return shows_step(fig, last)
     pos = node_positions(run.sizes)
     fixed = len(fig.data) - 2  # the diagram's edge traces, then the weight hover and the units
     hover, units = fig.data[fixed], fig.data[fixed + 1]
@@ -206,4 +257,4 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
             )
         )
     out.frames = frames
-    return out
+    return shows_step(out, last)

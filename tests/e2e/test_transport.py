@@ -31,9 +31,11 @@ def _expected(frames: list[int], step: int) -> str:
     return str(max([f for f in frames if f <= step], default=min(frames)))
 
 
-def _all_at(app, step: int) -> bool:
+def _all_at(app, step: int, charts_with_frames: int = 3) -> bool:
     charts = app.page.evaluate(_CHARTS_JS)
-    return len(charts) >= 3 and all(c["shown"] == _expected(c["frames"], step) for c in charts)
+    return len(charts) >= charts_with_frames and all(
+        c["shown"] == _expected(c["frames"], step) for c in charts
+    )
 
 
 def _click(app, cls: str) -> None:
@@ -122,4 +124,17 @@ def test_step_advances_one_recorded_step_and_the_link_opens_there(app, page):
     app.until(lambda: _all_at(app, steps[3]), 20, "the link to open every chart at that step")
     _click(app, ".bp-start")
     app.until(lambda: _all_at(app, 0), 10, "every chart back at step 0")
+    assert app.exceptions() == []
+
+
+def test_gradient_norms_charts_follow_the_transport(app):
+    steps = train(Config(steps=120)).recorded_steps
+    app.open(f"/gradient_norms?steps=120&step={steps[-1]}")
+    app.charts_drawn(6)
+    _click(app, ".bp-start")
+    app.until(lambda: _all_at(app, 0, 6), 20, "all six charts at step 0")
+    _click(app, ".bp-next")
+    app.until(lambda: _all_at(app, steps[1], 6), 20, "all six charts one recorded step on")
+    app.until(lambda: app.params().get("step") == str(steps[1]), 15, "the step in the URL")
+    app.wait()
     assert app.exceptions() == []
