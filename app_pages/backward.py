@@ -10,13 +10,14 @@ from engine.analysis.chain_rule import (
     delta_norms,
     gradient_check,
 )
-from ui import layout, runs
+from ui import layout, runs, transport
 from viz.backward import (
     MAX_LAYERS,
     chain_rule_lines,
     delta_norm_figure,
     flow_figure,
 )
+from viz.transport import with_delta_frames
 
 SCALE_KEY = "bw_scale"
 LAYER_KEY, I_KEY, J_KEY, SAMPLE_KEY = "cr_layer", "cr_i", "cr_j", "cr_sample"
@@ -124,6 +125,7 @@ layout.try_this(
 )
 layout.divergence_banner(run)
 step = layout.step_picker(run)
+transport.bar(run, step, transport.run_id(cfg))
 record = run.record_at(step)
 rows = record.x.shape[0]
 if rows < cfg.effective_batch:
@@ -134,7 +136,8 @@ if rows < cfg.effective_batch:
 
 st.subheader("The error flowing back", divider="gray")
 flow_view(run, record)
-layout.chart(delta_norm_figure(run.layer_names, delta_norms(record, run.layer_names), step))
+delta_fig = delta_norm_figure(run.layer_names, delta_norms(record, run.layer_names), step)
+layout.chart(with_delta_frames(delta_fig, run, step))
 st.caption(
     "The size of each layer's error. Every layer multiplies the error by its weights and its "
     "activation's slope on the way back: when that factor is below 1, the bars fall towards h1 "

@@ -5,7 +5,7 @@ import streamlit as st
 
 from engine import Run, StepRecord
 from engine.core.activations import ACTIVATIONS
-from ui import layout, runs
+from ui import layout, runs, transport
 from viz.forward import (
     activation_boxes_figure,
     activation_stats_figure,
@@ -13,6 +13,7 @@ from viz.forward import (
     layer_heatmap_figure,
 )
 from viz.network_graph import MAX_GRAPH_LAYERS, MAX_GRAPH_UNITS, fits_graph
+from viz.transport import with_box_frames, with_moving_line
 
 SAMPLE_KEY = "sample"
 LAYER_KEY = "forward_layer"
@@ -75,6 +76,7 @@ layout.try_this(
 )
 layout.divergence_banner(run)
 step = layout.step_picker(run)
+transport.bar(run, step, transport.run_id(cfg))
 record = run.record_at(step)
 
 left, right = st.columns([1, 1.4], gap="medium")
@@ -108,6 +110,8 @@ st.markdown(
 )
 boxes, lines = st.columns([1, 2], gap="medium")
 with boxes:
-    layout.chart(activation_boxes_figure(run, record), key="forward_boxes")
+    boxes_fig = activation_boxes_figure(run, record)
+    layout.chart(with_box_frames(boxes_fig, run, record.step), key="forward_boxes")
 with lines:
-    layout.chart(activation_stats_figure(run, step), key="forward_stats")
+    stats_fig = activation_stats_figure(run, step)
+    layout.chart(with_moving_line(stats_fig, run.recorded_steps, step), key="forward_stats")

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from engine import Run
+from engine.analysis.chain_rule import delta_norms
 from engine.analysis.experiments import gradient_flow
 from viz.curves import with_gaps
 from viz.gradients import log_axis, positive
@@ -41,20 +42,83 @@ def with_moving_line(fig: go.Figure, steps: list[int], at: int) -> go.Figure:
     """`fig`, whose step line (a vertical shape) is drawn at `at`, with a frame per step
     moving that line: for charts whose only step-dependent part is the line."""
     shapes = [shape.to_plotly_json() for shape in fig.layout.shapes]
-    line = next(
-        (i for i, sh in enumerate(shapes) if sh.get("x0") == at and sh.get("x1") == at), None
-    )
-    if line is None:
+    lines = {i for i, sh in enumerate(shapes) if sh.get("x0") == at and sh.get("x1") == at}
+    if not lines:
         return fig
     fig.frames = [
         dict(
             name=str(s),
             layout=dict(
-                shapes=[dict(sh, x0=s, x1=s) if i == line else sh for i, sh in enumerate(shapes)]
+                shapes=[dict(sh, x0=s, x1=s) if i in lines else sh for i, sh in enumerate(shapes)]
             ),
         )
         for s in steps
     ]
+    return shows_step(fig, at)
+
+
+def with_box_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
+    """The activation boxes (one per hidden layer, drawn at `at`), with a frame per recorded
+    step holding that step's quartiles, mean and range of each layer's activations."""
+    names = run.layer_names[:-1]
+    if len(fig.data) != len(names):
+        return fig  # a layer without finite activations has no box: leave the chart still
+    title = fig.layout.title.text
+    frames = []
+    for s in run.recorded_steps:
+        boxes = []
+        for name in names:
+            a = run.records[s].layers[name].a.reshape(-1)
+            a = a[np.isfinite(a)]
+            if a.size == 0:
+                return fig
+            q1, med, q3 = np.percentile(a, [25, 50, 75])
+            boxes.append(
+                dict(
+                    type="box",
+                    q1=[q1],
+                    median=[med],
+                    q3=[q3],
+                    lowerfence=[a.min()],
+                    upperfence=[a.max()],
+                    mean=[a.mean()],
+                )
+            )
+        frames.append(
+            dict(
+                name=str(s),
+                data=boxes,
+                traces=list(range(len(names))),
+                layout=dict(title=dict(text=title.replace(f"step {at}", f"step {s}"))),
+            )
+        )
+    fig.frames = frames
+    return shows_step(fig, at)
+
+
+def with_delta_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
+    """The error size bars (||delta|| per layer, drawn at `at`), with a frame per recorded
+    step holding that step's bars, title and tick spacing."""
+    title = fig.layout.title.text
+    frames = []
+    for s in run.recorded_steps:
+        norms = delta_norms(run.records[s], run.layer_names)
+        positive_norms = norms[norms > 0]
+        decades = (
+            np.log10(positive_norms.max() / positive_norms.min()) if positive_norms.size else 0.0
+        )
+        frames.append(
+            dict(
+                name=str(s),
+                data=[dict(type="bar", y=np.where(norms > 0, norms, np.nan), customdata=norms)],
+                traces=[0],
+                layout=dict(
+                    title=dict(text=title.replace(f"step {at} ", f"step {s} ")),
+                    yaxis=dict(dtick=1 if decades > 3 else "D2"),
+                ),
+            )
+        )
+    fig.frames = frames
     return shows_step(fig, at)
 
 
@@ -68,7 +132,10 @@ def with_flow_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
         frames.append(
             dict(
                 name=str(s),
-                data=[dict(y=positive(max_abs)), dict(y=positive(mean_abs))],
+                data=[
+                    dict(type="bar", y=positive(max_abs)),
+                    dict(type="bar", y=positive(mean_abs)),
+                ],
                 traces=[0, 1],
                 layout=dict(
                     title=dict(text=title.replace(f"step {at}:", f"step {s}:")),

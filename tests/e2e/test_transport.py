@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from engine import Config, train
 
 # The step each chart of the main area shows (set by the transport after each animation),
@@ -12,7 +14,8 @@ from engine import Config, train
 _PLOTS = """document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')"""
 _CHARTS_JS = (
     f"() => Array.from({_PLOTS})"
-    + """.filter(gd => gd._transitionData && gd._transitionData._frames.length)
+    + """.filter(gd => gd._transitionData && gd._transitionData._frames.length
+                  && gd._transitionData._frames.every(f => /^[0-9]+$/.test(f.name)))
     .map(gd => ({shown: gd.dataset.bpStep || null,
                  frames: gd._transitionData._frames.map(f => Number(f.name))}))"""
 )
@@ -127,14 +130,17 @@ def test_step_advances_one_recorded_step_and_the_link_opens_there(app, page):
     assert app.exceptions() == []
 
 
-def test_gradient_norms_charts_follow_the_transport(app):
+@pytest.mark.parametrize(
+    ("path", "moving"), [("/gradient_norms", 6), ("/forward", 2), ("/backward", 1)]
+)
+def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
     steps = train(Config(steps=120)).recorded_steps
-    app.open(f"/gradient_norms?steps=120&step={steps[-1]}")
-    app.charts_drawn(6)
+    app.open(f"{path}?steps=120&step={steps[-1]}")
+    app.charts_drawn(moving)
     _click(app, ".bp-start")
-    app.until(lambda: _all_at(app, 0, 6), 20, "all six charts at step 0")
+    app.until(lambda: _all_at(app, 0, moving), 20, f"{moving} charts at step 0")
     _click(app, ".bp-next")
-    app.until(lambda: _all_at(app, steps[1], 6), 20, "all six charts one recorded step on")
+    app.until(lambda: _all_at(app, steps[1], moving), 20, "the charts one recorded step on")
     app.until(lambda: app.params().get("step") == str(steps[1]), 15, "the step in the URL")
     app.wait()
     assert app.exceptions() == []
