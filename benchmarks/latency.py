@@ -433,6 +433,49 @@ def measure_cold(browser, server: Server, name: str, path: str, repeats: int, se
     return result
 
 
+PLAY_JS = """async (seconds) => {
+  const root = document.querySelector('*') && Array.from(document.querySelectorAll('*'))
+    .map(e => e.shadowRoot && e.shadowRoot.querySelector('.bp-transport')).find(Boolean);
+  if (!root) return null;
+  const plots = Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'))
+    .filter(gd => gd._transitionData && gd._transitionData._frames.length);
+  const seen = plots.map(() => new Set());
+  const watch = setInterval(() => {
+    plots.forEach((gd, k) => seen[k].add(gd.dataset.bpStep));
+  }, 10);
+  const G = window.__bpTransport;
+  const first = G.idx;
+  root.querySelector('.bp-play').click();
+  await new Promise(r => setTimeout(r, seconds * 1000));
+  const moved = G.idx - first;
+  root.querySelector('.bp-play').click();
+  clearInterval(watch);
+  return {steps: moved, frames: seen.map(s => s.size)};
+}"""
+
+
+def measure_play(browser, server: Server, path: str, seconds: float = 4.0) -> dict | None:
+    """Press Play on `path` from step 0 for `seconds`: recorded steps passed per second, and
+    the distinct frames each animated chart showed per second (sampled every 10 ms)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(PROBE_JS)
+    try:
+        probe = Probe(context)
+        probe.open(f"{server.url}{path}")
+        if probe.page.locator(".bp-transport").count() == 0:
+            return None  # a version of the app without the transport
+        probe.page.locator(".bp-transport .bp-start").click()
+        time.sleep(1.0)
+        probe.settled(0.0)
+        out = probe.page.evaluate(PLAY_JS, seconds)
+        return {
+            "steps_per_s": out["steps"] / seconds,
+            "frames_per_s": [n / seconds for n in out["frames"]],
+        }
+    finally:
+        context.close()
+
+
 # -- report --------------------------------------------------------------------------------
 
 
@@ -526,6 +569,7 @@ def main() -> None:
                         measure_cold(browser, app, name, path, cold_repeats, 500 + 10 * k)
                     )
                     print(f"measured {name}", file=sys.stderr)
+                play = measure_play(browser, app, "/") if not args.only else None
                 if not ref_cold.samples:
                     ref_cold = measure_cold(browser, ref, "Reference: cold load", "/", 1, -1)
             finally:
@@ -535,6 +579,12 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f}; {repeats} presses, {cold_repeats} cold loads each; ms"
     )
     print(report(results, ref_warm, ref_cold))
+    if play:
+        frames = ", ".join(f"{f:.1f}" for f in play["frames_per_s"])
+        print(
+            f"\nOverview, Play at 10 steps/s for 4 s: {play['steps_per_s']:.1f} recorded steps/s; "
+            f"frames drawn per second by each chart (boundary, loss, network): {frames}"
+        )
     if args.json:
         data = {r.name: [s.__dict__ for s in r.samples] for r in [ref_warm, ref_cold, *results]}
         Path(args.json).write_text(json.dumps(data, indent=1))
