@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import layout, runs
+from ui import layout, runs, transport
 from viz.error import (
     accuracy_figure,
     loss_figure,
@@ -11,6 +11,7 @@ from viz.error import (
     predictions_figure,
     target_one_logits,
 )
+from viz.transport import with_moving_line
 
 layout.header(
     "Error",
@@ -35,7 +36,9 @@ with scale:
 with picker:
     step = layout.step_picker(run)
 record = run.record_at(step)
-layout.chart(loss_figure(run, log_y=log_y, step=record.step), key="error_loss")
+transport.bar(run, step, transport.run_id(cfg))
+loss_fig = loss_figure(run, log_y=log_y, step=record.step)
+layout.chart(with_moving_line(loss_fig, run.recorded_steps, record.step), key="error_loss")
 st.caption(
     "Thin line: the loss of each step's mini-batch, noisy because every step sees other "
     "samples. Thick lines: the loss on the whole training set and on the test set, which "
@@ -43,7 +46,8 @@ st.caption(
     "means overfitting. The dashed line is the chosen step."
 )
 if cfg.task != "regression":
-    layout.chart(accuracy_figure(run, step=record.step), key="error_accuracy")
+    acc_fig = accuracy_figure(run, step=record.step)
+    layout.chart(with_moving_line(acc_fig, run.recorded_steps, record.step), key="error_accuracy")
 
 st.subheader(f"Predictions against targets at step {record.step}")
 st.markdown(

@@ -131,7 +131,8 @@ def test_step_advances_one_recorded_step_and_the_link_opens_there(app, page):
 
 
 @pytest.mark.parametrize(
-    ("path", "moving"), [("/gradient_norms", 6), ("/forward", 2), ("/backward", 1)]
+    ("path", "moving"),
+    [("/gradient_norms", 6), ("/forward", 2), ("/backward", 1), ("/error", 2)],
 )
 def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
     steps = train(Config(steps=120)).recorded_steps
