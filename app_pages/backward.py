@@ -137,7 +137,10 @@ if rows < cfg.effective_batch:
 st.subheader("The error flowing back", divider="gray")
 flow_view(run, record)
 delta_fig = delta_norm_figure(run.layer_names, delta_norms(record, run.layer_names), step)
-layout.chart(with_delta_frames(delta_fig, run, step))
+delta_fig = transport.frames(
+    delta_fig, step, (cfg, "delta"), lambda f: with_delta_frames(f, run, step)
+)
+layout.chart(delta_fig)
 st.caption(
     "The size of each layer's error. Every layer multiplies the error by its weights and its "
     "activation's slope on the way back: when that factor is below 1, the bars fall towards h1 "

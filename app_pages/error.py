@@ -37,8 +37,12 @@ with picker:
     step = layout.step_picker(run)
 record = run.record_at(step)
 transport.bar(run, step, transport.run_id(cfg))
+steps = run.recorded_steps
 loss_fig = loss_figure(run, log_y=log_y, step=record.step)
-layout.chart(with_moving_line(loss_fig, run.recorded_steps, record.step), key="error_loss")
+loss_fig = transport.frames(
+    loss_fig, record.step, (cfg, "loss", log_y), lambda f: with_moving_line(f, steps, record.step)
+)
+layout.chart(loss_fig, key="error_loss")
 st.caption(
     "Thin line: the loss of each step's mini-batch, noisy because every step sees other "
     "samples. Thick lines: the loss on the whole training set and on the test set, which "
@@ -47,7 +51,10 @@ st.caption(
 )
 if cfg.task != "regression":
     acc_fig = accuracy_figure(run, step=record.step)
-    layout.chart(with_moving_line(acc_fig, run.recorded_steps, record.step), key="error_accuracy")
+    acc_fig = transport.frames(
+        acc_fig, record.step, (cfg, "acc"), lambda f: with_moving_line(f, steps, record.step)
+    )
+    layout.chart(acc_fig, key="error_accuracy")
 
 st.subheader(f"Predictions against targets at step {record.step}")
 st.markdown(

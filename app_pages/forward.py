@@ -111,7 +111,13 @@ st.markdown(
 boxes, lines = st.columns([1, 2], gap="medium")
 with boxes:
     boxes_fig = activation_boxes_figure(run, record)
-    layout.chart(with_box_frames(boxes_fig, run, record.step), key="forward_boxes")
+    boxes_fig = transport.frames(
+        boxes_fig, record.step, (cfg, "boxes"), lambda f: with_box_frames(f, run, record.step)
+    )
+    layout.chart(boxes_fig, key="forward_boxes")
 with lines:
     stats_fig = activation_stats_figure(run, step)
-    layout.chart(with_moving_line(stats_fig, run.recorded_steps, step), key="forward_stats")
+    stats_fig = transport.frames(
+        stats_fig, step, (cfg, "stats"), lambda f: with_moving_line(f, run.recorded_steps, step)
+    )
+    layout.chart(stats_fig, key="forward_stats")

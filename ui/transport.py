@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run
 from ui.layout import STEP_KEY
-from ui.runs import data_key
+from ui.runs import CACHE_TTL, data_key
+from viz.transport import shows_step
 
 KEY = "transport"
 SPEEDS = (2, 5, 10, 20)  # recorded steps per second
@@ -103,3 +106,23 @@ def bar(run: Run, step: int, run_id: str) -> None:
 def run_id(cfg: object) -> str:
     """A short name of the run of `cfg` on the data in use: when it changes, play restarts."""
     return hashlib.sha1(f"{cfg!r}|{data_key()}".encode()).hexdigest()[:12]
+
+
+@st.cache_resource(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
+def _frames(name: str, key: Hashable, _build: Callable[[], list]) -> list:
+    return _build()
+
+
+def frames(
+    fig: go.Figure, at: int, key: Hashable, add: Callable[[go.Figure], go.Figure]
+) -> go.Figure:
+    """`fig` (drawn at step `at`) with the frames `add` gives it, built once per `key`.
+
+    A chart's frames hold every recorded step, so they do not change with the chosen step:
+    key names the run and the view settings only (e.g. (config, layer)), and choosing
+    another step reuses them. `add` must build frames that do not depend on `at`.
+    """
+    name = f"{add.__module__}.{getattr(add, '__qualname__', repr(add))}"
+    built = _frames(name, (key, data_key()), lambda: list(add(go.Figure(fig)).frames))
+    fig.frames = built
+    return shows_step(fig, at)
