@@ -29,6 +29,7 @@ PAGES = {
         st.Page("app_pages/forward.py", title="Forward pass", icon=":material/arrow_forward:"),
         st.Page("app_pages/error.py", title="Error", icon=":material/target:"),
         st.Page("app_pages/backward.py", title="Backward pass", icon=":material/arrow_back:"),
+        st.Page("app_pages/update.py", title="Update", icon=":material/update:"),
         st.Page("app_pages/worked_example.py", title="Worked example", icon=":material/calculate:"),
     ],
     "Training dynamics": [
@@ -37,6 +38,13 @@ PAGES = {
             "app_pages/vanishing.py", title="Vanishing gradients", icon=":material/trending_down:"
         ),
         st.Page("app_pages/optimizers.py", title="Optimizers", icon=":material/speed:"),
+        st.Page(
+            "app_pages/through_time.py", title="Gradients through time", icon=":material/timeline:"
+        ),
+        st.Page("app_pages/local_minima.py", title="Local minima", icon=":material/landscape:"),
+    ],
+    "Reference": [
+        st.Page("app_pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
     ],
 }
 

@@ -10,7 +10,7 @@ from engine.analysis.chain_rule import (
     delta_norms,
     gradient_check,
 )
-from ui import layout, runs, transport
+from ui import layout, lesson, runs, transport, weight_picker
 from viz.backward import (
     MAX_LAYERS,
     chain_rule_lines,
@@ -20,14 +20,7 @@ from viz.backward import (
 from viz.transport import with_delta_frames
 
 SCALE_KEY = "bw_scale"
-LAYER_KEY, I_KEY, J_KEY, SAMPLE_KEY = "cr_layer", "cr_i", "cr_j", "cr_sample"
 SCALE_LABELS = {"layer": "Each layer its own range", "log": "One shared log scale"}
-
-
-def _clamp(key: str, top: int) -> None:
-    # A layer with fewer units (or a smaller batch) than the last choice: start again at 0.
-    if not 0 <= st.session_state.get(key, 0) <= top:
-        st.session_state[key] = 0
 
 
 @st.fragment
@@ -61,24 +54,14 @@ def flow_view(run: Run, record: StepRecord) -> None:
 @st.fragment
 def chain_rule_view(run: Run, record: StepRecord) -> None:
     """The chain rule for one weight with the step's numbers; the pickers rerun only this part."""
-    names = run.layer_names
-    if st.session_state.get(LAYER_KEY) not in names:
-        st.session_state[LAYER_KEY] = names[0]
-    cols = st.columns(4)
-    layer = cols[0].selectbox("Layer", names, key=LAYER_KEY)
-    fan_in, fan_out = record.layers[layer].W.shape
+    layer, i, j, n = weight_picker.pick_weight(run, record)
     rows = record.x.shape[0]
-    for key, top in ((I_KEY, fan_in - 1), (J_KEY, fan_out - 1), (SAMPLE_KEY, rows - 1)):
-        _clamp(key, top)
-    i = cols[1].number_input(f"From unit i (0–{fan_in - 1})", 0, fan_in - 1, key=I_KEY)
-    j = cols[2].number_input(f"To unit j (0–{fan_out - 1})", 0, fan_out - 1, key=J_KEY)
-    n = cols[3].number_input(f"Sample n (0–{rows - 1})", 0, rows - 1, key=SAMPLE_KEY)
-    terms = chain_rule_terms(run, record.step, layer, int(i), int(j))
+    terms = chain_rule_terms(run, record.step, layer, i, j)
     st.markdown(
         f"Weight **w[{i}, {j}] of {layer}** at step {record.step}, with the numbers of "
         f"sample {n} of the batch (training-set row {record.batch_index[n]}):"
     )
-    for text, tex in chain_rule_lines(terms, int(n)):
+    for text, tex in chain_rule_lines(terms, n):
         st.markdown(text)
         if tex:
             st.latex(tex)
@@ -167,3 +150,5 @@ st.markdown(
     "itself divided by 2ε."
 )
 gradient_check_view(run, record)
+
+lesson.nav("app_pages/backward.py")

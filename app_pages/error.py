@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import layout, runs, transport
+from engine import Run, StepRecord
+from ui import layout, lesson, runs, transport, weight_picker
 from viz.error import (
     accuracy_figure,
     loss_figure,
@@ -12,6 +13,20 @@ from viz.error import (
     target_one_logits,
 )
 from viz.transport import with_moving_line
+
+
+@st.fragment
+def sample_error_view(run: Run, record: StepRecord) -> None:
+    """The error of the lesson's sample (the one the Forward pass showed); reruns only here."""
+    n = weight_picker.pick_sample_slider(record.x.shape[0], "Follow one sample")
+    row = prediction_table(run, record).iloc[n]
+    values = ", ".join(f"{k} = {v:.4g}" for k, v in row.items() if k != "training row")
+    st.markdown(
+        f"Sample {n} (training-set row {int(row['training row'])}), the one the Forward pass "
+        f"showed: {values}. The step's loss L = {record.loss:.4g} is the mean of these "
+        "per-sample losses over the whole batch."
+    )
+
 
 layout.header(
     "Error",
@@ -65,6 +80,7 @@ st.markdown(
 layout.chart(predictions_figure(run, record), key="error_predictions")
 with st.expander("The numbers"):
     st.dataframe(prediction_table(run, record), hide_index=True, width="stretch")
+sample_error_view(run, record)
 
 st.subheader("Why cross-entropy keeps learning where squared error stalls")
 st.markdown(
@@ -114,3 +130,5 @@ else:
         "The orange dots of this run's samples appear for a two-class data set with a "
         "sigmoid **Output function**."
     )
+
+lesson.nav("app_pages/error.py")

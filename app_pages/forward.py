@@ -5,7 +5,7 @@ import streamlit as st
 
 from engine import Run, StepRecord
 from engine.core.activations import ACTIVATIONS
-from ui import layout, runs, transport
+from ui import layout, lesson, runs, transport, weight_picker
 from viz.forward import (
     activation_boxes_figure,
     activation_stats_figure,
@@ -15,7 +15,6 @@ from viz.forward import (
 from viz.network_graph import MAX_GRAPH_LAYERS, MAX_GRAPH_UNITS, fits_graph
 from viz.transport import with_box_frames, with_moving_line
 
-SAMPLE_KEY = "sample"
 LAYER_KEY = "forward_layer"
 
 
@@ -35,11 +34,7 @@ def _sample_caption(run: Run, record: StepRecord, sample: int) -> str:
 @st.fragment
 def sample_view(run: Run, record: StepRecord) -> None:
     """The chosen sample's forward pass; changing the sample reruns only this part."""
-    n = record.x.shape[0]
-    if st.session_state.get(SAMPLE_KEY, 0) >= n:
-        st.session_state[SAMPLE_KEY] = 0
-    # A batch of one sample has nothing to choose (and a slider needs min < max).
-    sample = st.slider("Sample of the batch", 0, n - 1, key=SAMPLE_KEY) if n > 1 else 0
+    sample = weight_picker.pick_sample_slider(record.x.shape[0])
     st.caption(_sample_caption(run, record, sample))
     if fits_graph(run.sizes):
         layout.chart(forward_graph_figure(run, record, sample), key="forward_graph")
@@ -121,3 +116,5 @@ with lines:
         stats_fig, step, (cfg, "stats"), lambda f: with_moving_line(f, run.recorded_steps, step)
     )
     layout.chart(stats_fig, key="forward_stats")
+
+lesson.nav("app_pages/forward.py")

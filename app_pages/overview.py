@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from engine.analysis.grid import animation_steps, max_frames, predictions_on_grid
-from ui import layout, runs, transport
+from ui import layout, lesson, runs, transport
 from viz.preview import data_figure
 from viz.transport import animated_boundary, animated_loss, animated_network
 
@@ -36,8 +36,8 @@ STEPS_OF_TRAINING = [
         "4 · Update",
         "The optimizer moves every weight a little against its gradient, W ← W − lr·dL/dW, "
         "and the next step starts.",
-        "app_pages/optimizers.py",
-        ":material/speed:",
+        "app_pages/update.py",
+        ":material/update:",
     ),
 ]
 
@@ -45,7 +45,7 @@ PAGE_NAMES = {
     "app_pages/forward.py": "Forward pass",
     "app_pages/error.py": "Error",
     "app_pages/backward.py": "Backward pass",
-    "app_pages/optimizers.py": "Optimizers",
+    "app_pages/update.py": "Update",
 }
 
 MORE_PAGES = [
@@ -72,6 +72,12 @@ MORE_PAGES = [
         "Optimizers",
         ":material/speed:",
         "SGD, momentum, RMSProp and Adam on the same network and the same data.",
+    ),
+    (
+        "app_pages/local_minima.py",
+        "Local minima",
+        ":material/landscape:",
+        "The same network from many seeds: do the runs end in the same place?",
     ),
 ]
 
@@ -173,8 +179,10 @@ with right:
 _metric_tiles(run)
 
 st.subheader("Go deeper", divider="gray")
-for col, (page, label, icon, note) in zip(st.columns(4), MORE_PAGES, strict=True):
+for col, (page, label, icon, note) in zip(st.columns(len(MORE_PAGES)), MORE_PAGES, strict=True):
     col.page_link(page, label=label, icon=icon)
     col.caption(note)
 
 layout.downloads(run, key="overview_dl")
+
+lesson.nav("app_pages/overview.py")

@@ -1,10 +1,11 @@
 """Worked example: one step of backpropagation by hand, every number from the engine."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from engine import EXAMPLES, worked_step
-from ui import layout
+from ui import glossary, layout, lesson
 from viz.worked import (
     factor,
     matrix_frame,
@@ -104,6 +105,8 @@ st.latex(
 )
 st.markdown("The error to minimise:")
 st.latex(ws.loss_formula)
+with st.expander("This page's notation and the rest of the app's"):
+    st.table(pd.DataFrame(glossary.NOTATION, columns=["This page", "Rest of the app", "Meaning"]))
 st.caption(
     f"The engine trains this with its loss **{ws.loss_name}**, which for this one sample is "
     "exactly E."
@@ -287,3 +290,5 @@ if name == "mazur":
     )
 with st.expander("Every parameter in one table"):
     st.dataframe(parameter_table(ws), hide_index=True, width="stretch")
+
+lesson.nav("app_pages/worked_example.py")

@@ -92,7 +92,7 @@ def test_picking_another_weight_updates_the_numbers(default_page):
     at = default_page
     at.selectbox(key="cr_layer").set_value("out").run()
     at.number_input(key="cr_i").set_value(5).run()
-    at.number_input(key="cr_sample").set_value(7).run()
+    at.number_input(key="sample").set_value(7).run()
     assert_ok(at, charts=2)
     run = train(Config())
     _assert_chain_rule_matches(at, run, "out", 5, 0)

@@ -10,12 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.training.config import Field, coerce_value
+from engine.analysis.seeds import SEED_COUNTS
+from engine.training.config import SPEC, Field, coerce_value
+from engine.training.loop import RECORD_ROWS
+from ui.lesson import I_KEY, J_KEY, LAYER_KEY, SAMPLE_KEY
+from ui.seq_params import SEQUENCE_PARAMS
+
+_MAX_UNITS = max(int(SPEC["width"].hi), 2)  # the widest layer, or the two inputs
+_LAYERS = tuple(f"h{i}" for i in range(1, int(SPEC["depth"].hi) + 1)) + ("out",)
 
 # Every page-local URL key of the app, with the values it may take. A key whose valid range
 # depends on the run (a unit index, say) is bounded here by its largest possible value; the
 # page clamps it again to the run it shows.
-PAGE_PARAMS: dict[str, Field] = {}
+PAGE_PARAMS: dict[str, Field] = {
+    # The lesson's sample of the batch and its weight (Forward, Error, Backward and Update
+    # pages): written to the URL by ui.lesson.keep rather than bound, see there.
+    SAMPLE_KEY: Field(int, 0, 0, RECORD_ROWS - 1, label="sample"),
+    LAYER_KEY: Field(str, "h1", choices=_LAYERS, label="layer"),
+    I_KEY: Field(int, 0, 0, _MAX_UNITS - 1, label="from unit i"),
+    J_KEY: Field(int, 0, 0, _MAX_UNITS - 1, label="to unit j"),
+    # How many seeds the Local minima page trains.
+    "lm_runs": Field(int, SEED_COUNTS[0], choices=SEED_COUNTS, label="runs"),
+    **SEQUENCE_PARAMS,  # Gradients through time
+}
 
 
 def page_param_default(key: str) -> Any:

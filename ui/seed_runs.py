@@ -1,0 +1,29 @@
+"""Cached seed comparisons: the sidebar's network trained from several seeds on the same data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import Config, Dataset
+from engine.analysis.seeds import SeedRuns, train_seeds
+
+CACHE_ENTRIES = 16
+CACHE_TTL = 3600
+
+# Counts real (uncached) comparisons in this process; tests read it to prove caching.
+CALLS = {"count": 0}
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def seed_runs(cfg: Config, count: int, data: Dataset | None = None) -> SeedRuns:
+    """`cfg` trained from `count` seeds, with a progress bar while it runs."""
+    CALLS["count"] += 1
+    # Created inside the cached function: a cache hit replays it already emptied.
+    bar = st.progress(0.0, text=f"Training {count} runs…")
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Training run {done} of {total}")
+
+    result = train_seeds(cfg, count, data, on_progress=report)
+    bar.empty()
+    return result
