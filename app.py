@@ -11,6 +11,9 @@ import streamlit as st  # noqa: E402
 
 from engine.core.allocator import keep_freed_memory  # noqa: E402
 from ui import sidebar  # noqa: E402
+from ui.cache import freeze_imports  # noqa: E402
+
+freeze_imports()
 
 # Let glibc reuse freed arrays instead of unmapping them (engine/core/allocator.py).
 keep_freed_memory()

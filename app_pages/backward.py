@@ -11,7 +11,7 @@ from engine.analysis.chain_rule import (
     gradient_check,
 )
 from engine.analysis.experiments import first_last_ratio
-from ui import layout, lesson, runs, weight_picker
+from ui import layout, lesson, runs, transport, weight_picker
 from ui.sentences import trend
 from viz.backward import (
     MAX_LAYERS,
@@ -19,6 +19,7 @@ from viz.backward import (
     delta_norm_figure,
     flow_figure,
 )
+from viz.transport import with_delta_frames
 
 SCALE_KEY = "bw_scale"
 SCALE_LABELS = {"layer": "Each layer its own range", "log": "One shared log scale"}
@@ -114,6 +115,7 @@ run = runs.run()
 layout.divergence_banner(run)
 layout.health_banner(run)
 step = layout.step_picker(run)
+transport.bar(run, step, transport.run_id(cfg))
 record = run.record_at(step)
 rows = record.x.shape[0]
 if rows < cfg.effective_batch:
@@ -125,7 +127,11 @@ if rows < cfg.effective_batch:
 st.subheader("The error flowing back", divider="gray")
 flow_view(run, record)
 norms = delta_norms(record, run.layer_names)
-layout.chart(delta_norm_figure(run.layer_names, norms, step))
+delta_fig = delta_norm_figure(run.layer_names, norms, step)
+delta_fig = transport.frames(
+    delta_fig, step, (cfg, "delta"), lambda f: with_delta_frames(f, run, step)
+)
+layout.chart(delta_fig)
 st.caption(
     "The size of each layer's error. Every layer multiplies the error by its weights and its "
     "activation's slope on the way back: when that factor is below 1, the bars fall towards h1 "

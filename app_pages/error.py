@@ -3,7 +3,7 @@
 import streamlit as st
 
 from engine import Run, StepRecord
-from ui import layout, lesson, runs, weight_picker
+from ui import layout, lesson, runs, transport, weight_picker
 from viz.error import (
     accuracy_figure,
     loss_figure,
@@ -13,6 +13,7 @@ from viz.error import (
     run_curve,
     target_one_logits,
 )
+from viz.transport import with_moving_line
 
 
 @st.fragment
@@ -52,7 +53,13 @@ with scale:
 with picker:
     step = layout.step_picker(run)
 record = run.record_at(step)
-layout.chart(loss_figure(run, log_y=log_y, step=record.step), key="error_loss")
+transport.bar(run, step, transport.run_id(cfg))
+steps = run.recorded_steps
+loss_fig = loss_figure(run, log_y=log_y, step=record.step)
+loss_fig = transport.frames(
+    loss_fig, record.step, (cfg, "loss", log_y), lambda f: with_moving_line(f, steps, record.step)
+)
+layout.chart(loss_fig, key="error_loss")
 st.caption(
     "Thin line: the loss of each step's mini-batch, noisy because every step sees other "
     "samples. Thick lines: the loss on the whole training set and on the test set, which "
@@ -60,7 +67,11 @@ st.caption(
     "means overfitting. The dashed line is the chosen step."
 )
 if cfg.task != "regression":
-    layout.chart(accuracy_figure(run, step=record.step), key="error_accuracy")
+    acc_fig = accuracy_figure(run, step=record.step)
+    acc_fig = transport.frames(
+        acc_fig, record.step, (cfg, "acc"), lambda f: with_moving_line(f, steps, record.step)
+    )
+    layout.chart(acc_fig, key="error_accuracy")
 
 st.subheader(f"Predictions against targets at step {record.step}")
 st.markdown(

@@ -5,7 +5,7 @@ import streamlit as st
 
 from engine import Run, StepRecord
 from engine.core.activations import ACTIVATIONS
-from ui import layout, lesson, runs, weight_picker
+from ui import layout, lesson, runs, transport, weight_picker
 from viz.forward import (
     activation_boxes_figure,
     activation_stats_figure,
@@ -13,6 +13,7 @@ from viz.forward import (
     layer_heatmap_figure,
 )
 from viz.network_graph import MAX_GRAPH_LAYERS, MAX_GRAPH_UNITS, fits_graph
+from viz.transport import with_box_frames, with_moving_line
 
 LAYER_KEY = "forward_layer"
 
@@ -73,6 +74,7 @@ run = runs.run()
 layout.divergence_banner(run)
 layout.health_banner(run)
 step = layout.step_picker(run)
+transport.bar(run, step, transport.run_id(cfg))
 record = run.record_at(step)
 
 left, right = st.columns([1, 1.4], gap="medium")
@@ -106,8 +108,16 @@ st.markdown(
 )
 boxes, lines = st.columns([1, 2], gap="medium")
 with boxes:
-    layout.chart(activation_boxes_figure(run, record), key="forward_boxes")
+    boxes_fig = activation_boxes_figure(run, record)
+    boxes_fig = transport.frames(
+        boxes_fig, record.step, (cfg, "boxes"), lambda f: with_box_frames(f, run, record.step)
+    )
+    layout.chart(boxes_fig, key="forward_boxes")
 with lines:
-    layout.chart(activation_stats_figure(run, step), key="forward_stats")
+    stats_fig = activation_stats_figure(run, step)
+    stats_fig = transport.frames(
+        stats_fig, step, (cfg, "stats"), lambda f: with_moving_line(f, run.recorded_steps, step)
+    )
+    layout.chart(stats_fig, key="forward_stats")
 
 lesson.nav("app_pages/forward.py")

@@ -1,10 +1,12 @@
 """Gradient norms: how big each layer's gradient and update are, at every step of training."""
 
+from collections.abc import Hashable
+
 import numpy as np
 import streamlit as st
 
 from engine.analysis.experiments import first_last_ratio, gradient_flow, percentile_bands
-from ui import layout, runs
+from ui import layout, runs, transport
 from ui.sentences import trend
 from ui.vanishing_runs import sci
 from viz.gradients import (
@@ -15,6 +17,7 @@ from viz.gradients import (
     gradient_flow_figure,
     update_ratio_figure,
 )
+from viz.transport import with_flow_frames, with_moving_line
 
 layout.header(
     "Gradient norms",
@@ -33,11 +36,22 @@ run = runs.run()
 layout.divergence_banner(run)
 layout.health_banner(run)
 step = layout.step_picker(run)
+transport.bar(run, step, transport.run_id(runs.config()))
 record = run.record_at(step)
+cfg, recorded = runs.config(), run.recorded_steps
+
+
+def moving(fig, chart: Hashable):
+    """The chart with its step line moved by the page's transport, one frame a step."""
+    return transport.frames(
+        fig, record.step, (cfg, chart), lambda f: with_moving_line(f, recorded, record.step)
+    )
+
+
 names = run.layer_names
 
 st.subheader("Every layer, every step")
-layout.chart(grad_norm_heatmap(run, record.step), key="gn_heatmap")
+layout.chart(moving(grad_norm_heatmap(run, record.step), "heatmap"), key="gn_heatmap")
 norms = run.metric("grad_norm")[record.step]
 comparison = (
     f"{sci(norms[-2])} in the last hidden layer ({names[-2]}) and {sci(norms[-1])} in the "
@@ -51,7 +65,7 @@ st.markdown(
     f"At step {record.step}, ||dL/dW|| is {sci(norms[0])} in the first layer ({names[0]}), "
     + comparison
 )
-layout.chart(grad_norm_lines(run, record.step), key="gn_lines")
+layout.chart(moving(grad_norm_lines(run, record.step), "lines"), key="gn_lines")
 st.caption(
     "The same numbers as lines, on a log axis: dark lines are layers near the input, light ones "
     "near the output. Hover a line to see its layer."
@@ -59,14 +73,18 @@ st.caption(
 
 st.subheader(f"Gradient flow at step {record.step}")
 flow_names, mean_abs, max_abs = gradient_flow(record)
-layout.chart(gradient_flow_figure(flow_names, mean_abs, max_abs, record.step), key="gn_flow")
+flow = gradient_flow_figure(flow_names, mean_abs, max_abs, record.step)
+flow = transport.frames(
+    flow, record.step, (cfg, "flow"), lambda f: with_flow_frames(f, run, record.step)
+)
+layout.chart(flow, key="gn_flow")
 st.caption(
     "The mean and the largest |dL/dW| of each layer's weights at the chosen step. Bars that "
     "fall away towards the input mean the error fades on its way back."
 )
 
 st.subheader("Update ratio")
-layout.chart(update_ratio_figure(run, record.step), key="gn_update")
+layout.chart(moving(update_ratio_figure(run, record.step), "update"), key="gn_update")
 ratios = run.metric("update_ratio")[record.step]
 finite = np.isfinite(ratios)
 st.markdown(
@@ -90,10 +108,14 @@ def distributions() -> None:
     left, right = st.columns(2)
     with left:
         steps, bands = percentile_bands(run, layer, "W")
-        layout.chart(distribution_bands(steps, bands, "|W|", layer, record.step), key="gn_w")
+        layout.chart(
+            moving(distribution_bands(steps, bands, "|W|", layer, record.step), ("w", layer)),
+            key="gn_w",
+        )
     with right:
         steps, bands = percentile_bands(run, layer, "dW")
-        layout.chart(distribution_bands(steps, bands, "|dL/dW|", layer, record.step), key="gn_dw")
+        dw = distribution_bands(steps, bands, "|dL/dW|", layer, record.step)
+        layout.chart(moving(dw, ("dw", layer)), key="gn_dw")
     st.caption(
         f"At each of the {len(steps)} recorded steps: the median of the layer's "
         f"{run.records[steps[0]].layers[layer].W.size} weights (line), the "

@@ -6,10 +6,11 @@ from typing import Literal
 import streamlit as st
 
 from engine.analysis.grid import animation_steps, max_frames, predictions_on_grid
-from ui import layout, lesson, runs
+from ui import layout, lesson, runs, transport
 from ui.sentences import diagram_caption, metric_delta
 from viz.network_graph import fits_graph
-from viz.overview import boundary_figure, loss_figure, network_diagram
+from viz.preview import data_figure
+from viz.transport import animated_boundary, animated_loss, animated_network
 
 RESOLUTION = 40  # grid points per axis of the boundary plot
 
@@ -84,9 +85,9 @@ MORE_PAGES = [
 ]
 
 
-def _boundary(run, frames: list[int], step: int):
+def _boundary(run, frames: list[int]):
     """The boundary figure, with the network's predictions on the grid at every frame."""
-    return boundary_figure(run, frames, predictions_on_grid(run, frames, RESOLUTION), step)
+    return animated_boundary(run, frames, predictions_on_grid(run, frames, RESOLUTION))
 
 
 def _number(value: float, percent: bool = False) -> str:
@@ -132,15 +133,13 @@ layout.header(
     "network you set up in the sidebar.",
 )
 layout.try_this(
-    "Press ▶ under the boundary plot to watch the network learn. Then set **Units per layer** "
+    "Press **▶ Play** above the charts to watch the network learn. Then set **Units per layer** "
     "to 1: every later layer sees a single number, so the boundary can only be a straight line "
     "and the circle cannot be fitted.",
     apply={"width": 1},
     key="try_overview",
 )
-run = runs.run()
-layout.divergence_banner(run)
-layout.health_banner(run)
+banner = st.container()
 
 for col, (title, text, page, icon) in zip(st.columns(4), STEPS_OF_TRAINING, strict=True):
     with col.container(border=True, height="stretch"):
@@ -148,15 +147,29 @@ for col, (title, text, page, icon) in zip(st.columns(4), STEPS_OF_TRAINING, stri
         st.caption(text)
         st.page_link(page, label=PAGE_NAMES[page], icon=icon)
 
-step = layout.step_picker(run)
+controls = st.container()
 left, right = st.columns([1.15, 1], gap="medium")
+boundary_slot = left.empty()
+if not runs.is_cached(cfg, runs.uploaded_dataset()):
+    # Training takes a while: show the data now, in the boundary's place.
+    with boundary_slot:
+        layout.chart(data_figure(runs.data_for(cfg, runs.uploaded_dataset())), key="overview_data")
+with controls:
+    run = runs.run()
+    step = layout.step_picker(run)
+    transport.bar(run, step, transport.run_id(cfg))
+with banner:
+    layout.divergence_banner(run)
+    layout.health_banner(run)
 with left:
     count = max_frames(run, RESOLUTION)
-    frames = animation_steps(run.recorded_steps, step, count)
+    frames = animation_steps(run.recorded_steps, run.recorded_steps[-1], count)
     with st.spinner("Drawing the model at each recorded step…"):
-        # Cached with the figure: a rerun does not predict the grid at every frame again.
-        fig = layout.figure(_boundary, (cfg, tuple(frames), step), run, frames, step)
-    layout.chart(fig, key="overview_boundary")
+        # The figures do not depend on the step: the transport shows it in the browser, so
+        # moving the step rebuilds and resends none of them.
+        fig = layout.figure(_boundary, (cfg, tuple(frames)), run, frames)
+    with boundary_slot:
+        layout.chart(fig, key="overview_boundary")
     st.caption(
         f"Each frame is the network with the weights recorded at that step ({len(frames)} of "
         f"{len(run.recorded_steps)} recorded steps). Circles: training points; diamonds: test "
@@ -164,8 +177,9 @@ with left:
     )
 with right:
     log_y = layout.loss_scale()
-    layout.chart(loss_figure(run, step, log_y=log_y), key="overview_loss")
-    layout.chart(network_diagram(run, step), key="overview_network")
+    layout.chart(layout.figure(animated_loss, (cfg, log_y), run, log_y=log_y), key="overview_loss")
+    network = layout.figure(animated_network, (cfg, tuple(frames)), run, frames)
+    layout.chart(network, key="overview_network")
     st.caption(diagram_caption(fits_graph(run.sizes)))
 
 _metric_tiles(run)

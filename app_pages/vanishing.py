@@ -13,6 +13,7 @@ from ui.sentences import (
     trend,
 )
 from ui.vanishing_runs import sci
+from viz.preview import data_figure
 from viz.vanishing import depth_sweep_figure, loss_figure, profile_figure
 
 MEASURE_LABELS = {
@@ -35,8 +36,14 @@ layout.try_this(
 
 cfg = runs.config()
 data = runs.uploaded_dataset()
+early = st.empty()
+if not vanishing_runs.comparison.ready(cfg, data):
+    # Four trainings and a sweep take a while: show the data they learn from meanwhile.
+    with early:
+        layout.chart(data_figure(runs.data_for(cfg, data), height=320), key="vanishing_data")
 results = vanishing_runs.comparison(cfg, data)
 sweep = vanishing_runs.sweep(cfg, data)
+early.empty()
 plain = results["plain"]
 depth = cfg.depth
 act = ACTIVATIONS[cfg.activation]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -56,15 +58,54 @@ def test_tiles_and_charts_show_the_engines_numbers(default_page):
     np.testing.assert_allclose(decode(loss["data"][0]["y"]), run.loss)
 
 
+def _transport_data(at) -> dict:
+    """The data the page hands its transport (the step to show, the run's steps)."""
+    found = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", "") == "bidi_component":
+                found.append(json.loads(child.proto.json))
+            walk(child)
+
+    walk(at._tree)
+    assert len(found) == 1, "one transport on the page"
+    return found[0]
+
+
+def _frame(spec: dict, step: int) -> dict:
+    """The figure's frame for `step`: the step itself, else the latest one before it."""
+    names = [int(f["name"]) for f in spec["frames"]]
+    shown = max(n for n in names if n <= step)
+    return next(f for f in spec["frames"] if int(f["name"]) == shown)
+
+
 def test_step_from_the_link_drives_every_view():
+    # The figures carry a frame per recorded step and the browser's transport shows the
+    # link's step in all of them (tests/e2e/test_transport.py): check the step it is handed
+    # and the engine's numbers in each figure's frame for that step.
+    run = train(Config())
     at = run_page(PAGE, {"step": "12"})
     assert_ok(at, charts=3)
+    data = _transport_data(at)
+    assert data["step"] == 12 and data["steps"] == run.recorded_steps
     boundary, loss, network = plotly_specs(at)
-    assert network["layout"]["title"]["text"].startswith("The network at step 12")
-    names = [t.get("name") for t in loss["data"]]
-    assert "step 12: batch loss" in names
-    labels = [s["label"] for s in boundary["layout"]["sliders"][0]["steps"]]
-    assert labels[boundary["layout"]["sliders"][0]["active"]] == "12"
+    assert network["layout"]["title"]["text"].startswith("The network at step 299")
+    # The boundary and the network have a frame at most recorded steps (a budget), each
+    # naming its own step; the loss marker has them all.
+    frame = _frame(network, 12)
+    assert frame["name"] == _frame(boundary, 12)["name"] and int(frame["name"]) in (8, 12)
+    assert frame["layout"]["title"]["text"].startswith(f"The network at step {frame['name']}")
+    record = run.records[int(frame["name"])]
+    weights = np.concatenate([record.layers[n].W.reshape(-1) for n in run.layer_names])
+    np.testing.assert_array_equal(decode(frame["data"][-2]["marker"]["color"]), weights)
+    marker = _frame(loss, 12)["data"][0]
+    assert marker["name"] == "step 12: batch loss" and marker["y"] == [float(run.loss[12])]
+    frame = _frame(boundary, 12)
+    z = decode(frame["data"][0]["z"]).reshape(40, 40)
+    expected = predictions_on_grid(run, [int(frame["name"])], 40)[0]
+    np.testing.assert_allclose(z, expected, rtol=1e-6)
+    assert "step 12 of 299" in data["readout"][run.recorded_steps.index(12)]
 
 
 @pytest.mark.parametrize("params", OTHER_CONFIGS)

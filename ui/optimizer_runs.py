@@ -6,6 +6,7 @@ import streamlit as st
 
 from engine import Config, Dataset, Run, train
 from engine.analysis.landscape import Surface, optimizer_steps, surface_for
+from ui.cache import immutable_cache
 from ui.settings import CACHE_TTL
 
 # The optimizers compared; the sidebar's optimizer joins them when it is not one of these.
@@ -23,13 +24,13 @@ def optimizer_names(cfg: Config) -> tuple[str, ...]:
     return COMPARED if cfg.optimizer in COMPARED else (*COMPARED, cfg.optimizer)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def train_all(cfg: Config, data: Dataset | None = None) -> dict[str, Run]:
     """Every compared optimizer trained on the same data from the same initial weights."""
     CALLS["train"] += 1
     names = optimizer_names(cfg)
     steps = optimizer_steps(cfg, len(names))
-    # Created inside the cached function: a cache hit replays it already emptied.
+    # Shown on a miss only: immutable_cache draws nothing on a hit.
     bar = st.progress(0.0, text="Training the optimizers…")
     runs: dict[str, Run] = {}
     for k, name in enumerate(names):
@@ -52,7 +53,7 @@ def train_all(cfg: Config, data: Dataset | None = None) -> dict[str, Run]:
     return runs
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def surface(cfg: Config, data: Dataset | None = None, method: str = "pca") -> Surface:
     """The loss surface around the sidebar optimizer's solution, with every path on it."""
     CALLS["surface"] += 1

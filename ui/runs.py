@@ -7,6 +7,8 @@ import hashlib
 import streamlit as st
 
 from engine import Config, Dataset, Run, train
+from engine.training.loop import dataset_for
+from ui.cache import immutable_cache
 from ui.settings import CACHE_TTL
 
 CONFIG_KEY = "_config"
@@ -31,11 +33,10 @@ def uploaded_dataset() -> Dataset | None:
     return st.session_state.get(UPLOAD_KEY) if cfg.dataset.startswith("upload_") else None
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def _train_cached(cfg: Config, data: Dataset | None) -> Run:
     TRAIN_CALLS["count"] += 1
-    # The bar lives inside the cached function: on a cache hit Streamlit replays it
-    # (created, then emptied), so a warm run shows nothing.
+    # Shown on a miss only: immutable_cache draws nothing on a hit.
     bar = st.progress(0.0, text="Training…")
 
     def report(step: int, total: int, loss: float) -> None:
@@ -65,3 +66,13 @@ def run_for(cfg: Config, data: Dataset | None = None) -> Run:
 def run() -> Run:
     """The training run of this session's experiment."""
     return run_for(config(), uploaded_dataset())
+
+
+def is_cached(cfg: Config, data: Dataset | None = None) -> bool:
+    """Whether the run of `cfg` is ready in the cache (no training, no progress bar)."""
+    return _train_cached.ready(cfg, data)
+
+
+def data_for(cfg: Config, data: Dataset | None = None) -> Dataset:
+    """The data the run of `cfg` trains on: the upload if given, else the built-in set."""
+    return data if data is not None else dataset_for(cfg)

@@ -6,19 +6,20 @@ import streamlit as st
 
 from engine import Config, Dataset
 from engine.analysis.seeds import SeedRuns, train_seeds
+from ui.cache import immutable_cache
+from ui.settings import CACHE_TTL
 
 CACHE_ENTRIES = 16
-CACHE_TTL = 3600
 
 # Counts real (uncached) comparisons in this process; tests read it to prove caching.
 CALLS = {"count": 0}
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def seed_runs(cfg: Config, count: int, data: Dataset | None = None) -> SeedRuns:
     """`cfg` trained from `count` seeds, with a progress bar while it runs."""
     CALLS["count"] += 1
-    # Created inside the cached function: a cache hit replays it already emptied.
+    # Shown on a miss only: immutable_cache draws nothing on a hit.
     bar = st.progress(0.0, text=f"Training {count} runs…")
 
     def report(done: int, total: int) -> None:

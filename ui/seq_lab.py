@@ -16,6 +16,7 @@ from engine.sequence import (
     length_sweep,
     max_steps,
 )
+from ui.cache import immutable_cache
 from ui.page_params import page_param_default
 from ui.seq_params import (
     BATCH,
@@ -25,10 +26,10 @@ from ui.seq_params import (
     SEQ_LR_GRID,
     STEPS_RANGE,
 )
+from ui.settings import CACHE_TTL
 
 # A comparison holds three runs of at most about 3 MB each; the sweep is a few numbers.
 CACHE_ENTRIES = 8
-CACHE_TTL = 3600
 
 # Counts real (uncached) computations in this process; tests read it to prove caching.
 CALLS = {"comparison": 0, "sweep": 0}
@@ -102,7 +103,7 @@ def controls() -> tuple[SequenceConfig, list[str]]:
     return config, notes
 
 
-@st.cache_resource(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def comparison(config: SequenceConfig) -> dict[str, SequenceRun]:
     """The three kinds trained on the config's task, with a progress bar; shared, never copied."""
     CALLS["comparison"] += 1
@@ -120,7 +121,7 @@ def comparison(config: SequenceConfig) -> dict[str, SequenceRun]:
     return runs
 
 
-@st.cache_resource(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def sweep(task: str, lr: float, forget_bias: float) -> LengthSweep:
     """Each kind trained briefly at several lengths, with a progress bar."""
     CALLS["sweep"] += 1

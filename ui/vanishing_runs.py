@@ -17,6 +17,7 @@ from engine.analysis.experiments import (
     compare_variants,
     depth_sweep,
 )
+from ui.cache import immutable_cache
 from ui.settings import CACHE_TTL
 
 CACHE_ENTRIES = 16
@@ -26,11 +27,11 @@ PROGRESS_STEP = 0.05  # redraw the bar every 5 % of a variant's training
 CALLS = {"comparison": 0, "sweep": 0}
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def comparison(config: Config, data: Dataset | None = None) -> dict[str, VariantResult]:
     """The config trained four ways (plain, + residual, + LayerNorm, + both), with progress."""
     CALLS["comparison"] += 1
-    # Created inside the cached function, so a cache hit replays it (shown, then emptied).
+    # Shown on a miss only: immutable_cache draws nothing on a hit.
     bar = st.progress(0.0, text="Training the four networks…")
     shown = [-1.0]
 
@@ -47,7 +48,7 @@ def comparison(config: Config, data: Dataset | None = None) -> dict[str, Variant
     return results
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def sweep(config: Config, data: Dataset | None = None) -> DepthSweep:
     """The first hidden layer's gradient at initialisation for depths 1 to 64, with progress.
 

@@ -1,0 +1,147 @@
+"""The page's transport in a real browser: Play moves every chart together, Pause and Step
+hand the step to the server and the link, all without a server rerun per frame."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from engine import Config, train
+
+# The step each chart of the main area shows (set by the transport after each animation),
+# and its frame names.
+_PLOTS = """document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')"""
+_CHARTS_JS = (
+    f"() => Array.from({_PLOTS})"
+    + """.filter(gd => gd._transitionData && gd._transitionData._frames.length
+                  && gd._transitionData._frames.every(f => /^[0-9]+$/.test(f.name)))
+    .map(gd => ({shown: gd.dataset.bpStep || null,
+                 frames: gd._transitionData._frames.map(f => Number(f.name))}))"""
+)
+
+
+def _transport(app):
+    return app.page.locator(".bp-transport")
+
+
+def _step(app) -> int:
+    return int(_transport(app).get_attribute("data-step"))
+
+
+def _expected(frames: list[int], step: int) -> str:
+    """The frame a chart shows at `step`: the step, else the latest frame before it."""
+    return str(max([f for f in frames if f <= step], default=min(frames)))
+
+
+def _all_at(app, step: int, charts_with_frames: int = 3) -> bool:
+    charts = app.page.evaluate(_CHARTS_JS)
+    return len(charts) >= charts_with_frames and all(
+        c["shown"] == _expected(c["frames"], step) for c in charts
+    )
+
+
+def _click(app, cls: str) -> None:
+    app.page.locator(f".bp-transport {cls}").click()
+
+
+def _script_runs(app) -> list[str]:
+    """Script states seen since the watcher was installed."""
+    return app.page.evaluate("window.__states || []")
+
+
+_WATCH_STATES = """() => {
+    window.__states = [];
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => window.__states.push(app.getAttribute('data-test-script-state')))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+_WATCH_PLAY = """el => {
+    window.__played = [];
+    new MutationObserver(() => window.__played.push([performance.now(), Number(el.dataset.step)]))
+        .observe(el, {attributes: true, attributeFilter: ['data-step']});
+}"""
+_WATCH_CHARTS = f"""() => {{
+    window.__frames = [];
+    const watch = () => {{
+        window.__frames.push(Array.from({_PLOTS}).map(gd => gd.dataset.bpStep || null));
+        window.__chartWatch = requestAnimationFrame(watch);
+    }};
+    watch();
+}}"""
+
+
+def test_play_moves_every_view_together_and_pause_keeps_the_step(app):
+    steps = train(Config(steps=120)).recorded_steps
+    app.open("/?steps=120&step=0")
+    app.charts_drawn(3)
+    app.until(lambda: _all_at(app, 0), 20, "every chart to show step 0")
+    app.page.evaluate(_WATCH_STATES)
+    _transport(app).evaluate(_WATCH_PLAY)
+    app.page.evaluate(_WATCH_CHARTS)
+    _click(app, ".bp-play")
+    time.sleep(2.5)
+    reruns = _script_runs(app)
+    _click(app, ".bp-play")  # pause
+    paused = _step(app)
+    played = app.page.evaluate("window.__played")
+    frames = app.page.evaluate("cancelAnimationFrame(window.__chartWatch); window.__frames")
+    played = [p for k, p in enumerate(played) if k == 0 or p[1] != played[k - 1][1]]
+    shown = [s for _, s in played]
+    assert shown == sorted(shown) and set(shown) <= set(steps), played
+    assert shown[0] in steps[:2] and shown[-1] == paused > steps[5]
+    moved = steps.index(shown[-1]) - steps.index(shown[0])
+    rate = moved / ((played[-1][0] - played[0][0]) / 1000)
+    assert rate >= 8, f"played {rate:.1f} recorded steps per second (10 asked)"
+    for chart in range(3):  # every chart went through several frames while it played
+        assert len({f[chart] for f in frames}) >= 4, [f[chart] for f in frames]
+    assert "running" not in reruns  # no server rerun while playing
+    app.until(lambda: _all_at(app, paused), 10, "every chart to show the paused step")
+    time.sleep(0.5)
+    assert _step(app) == paused  # pause stops
+    app.until(lambda: app.params().get("step") == str(paused), 15, "the step in the URL")
+    app.wait()
+    assert app.page.locator('[data-testid="stMain"] [data-testid="stSliderThumbValue"]')
+    assert app.exceptions() == []
+
+
+def test_step_advances_one_recorded_step_and_the_link_opens_there(app, page):
+    run = train(Config(steps=120))
+    steps = run.recorded_steps
+    app.open(f"/?steps=120&step={steps[2]}")
+    app.charts_drawn(3)
+    app.until(lambda: _all_at(app, steps[2]), 20, f"every chart at step {steps[2]}")
+    _click(app, ".bp-next")
+    assert _step(app) == steps[3]
+    app.until(lambda: _all_at(app, steps[3]), 10, "every chart one recorded step on")
+    app.until(lambda: app.params().get("step") == str(steps[3]), 15, "the step in the URL")
+    app.wait()
+    link = app.page.url
+    app.page.goto("about:blank")
+    app.page.goto(link)
+    app.wait()
+    app.charts_drawn(3)
+    assert _step(app) == steps[3]
+    app.until(lambda: _all_at(app, steps[3]), 20, "the link to open every chart at that step")
+    _click(app, ".bp-start")
+    app.until(lambda: _all_at(app, 0), 10, "every chart back at step 0")
+    assert app.exceptions() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "moving"),
+    [("/gradient_norms", 6), ("/forward", 2), ("/backward", 1), ("/error", 2)],
+)
+def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
+    steps = train(Config(steps=120)).recorded_steps
+    app.open(f"{path}?steps=120&step={steps[-1]}")
+    app.charts_drawn(moving)
+    _click(app, ".bp-start")
+    app.until(lambda: _all_at(app, 0, moving), 20, f"{moving} charts at step 0")
+    _click(app, ".bp-next")
+    app.until(lambda: _all_at(app, steps[1], moving), 20, "the charts one recorded step on")
+    app.until(lambda: app.params().get("step") == str(steps[1]), 15, "the step in the URL")
+    app.wait()
+    assert app.exceptions() == []

@@ -1,0 +1,188 @@
+// The page's transport: Play, Pause, Step, To start and a speed, moving every chart of the
+// page that has a Plotly frame per recorded step, in the browser, without a server rerun per
+// frame. Pause and Step hand the step to the server (one rerun), which keeps it in the URL.
+// State lives on window so it survives reruns: a rerun calls this function again with new
+// data, and the ticker keeps going.
+const G = (window.__bpTransport = window.__bpTransport || {
+  playing: false,
+  idx: 0,
+  run: null,
+  serverStep: null,
+  steps: [],
+  readout: [],
+  fps: 10,
+  t0: 0,
+  idx0: 0,
+  timer: null,
+  root: null,
+  setState: null,
+});
+
+// Scatter-only charts move their traces without a full redraw; the others need one.
+const animation = (redraw) => ({
+  mode: "immediate",
+  frame: { duration: 0, redraw },
+  transition: { duration: 0 },
+});
+const needsRedraw = (gd) => !gd.data.every((t) => (t.type || "scatter") === "scatter");
+
+function frameSteps(gd) {
+  const td = gd._transitionData;
+  if (!td || !td._frames || td._frames.length === 0) return null;
+  if (gd.__bpFrames !== td._frames) {
+    gd.__bpFrames = td._frames;
+    gd.__bpNums = td._frames
+      .map((f) => Number(f.name))
+      .filter((n) => Number.isInteger(n))
+      .sort((a, b) => a - b);
+  }
+  return gd.__bpNums.length ? gd.__bpNums : null;
+}
+
+// The chart's frame for `step`: the step itself, else the latest frame before it.
+function frameFor(nums, step) {
+  let best = nums[0];
+  for (const n of nums) {
+    if (n > step) break;
+    best = n;
+  }
+  return String(best);
+}
+
+function charts() {
+  return Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'));
+}
+
+// Move every chart to the current step; a chart still drawing catches up on a later tick.
+function sync() {
+  const step = G.steps[G.idx];
+  if (G.root) {
+    G.root.dataset.step = String(step);
+    G.root.dataset.playing = String(G.playing);
+    const label = G.root.querySelector(".bp-readout");
+    if (label) label.textContent = G.readout[G.idx] || "";
+    const play = G.root.querySelector(".bp-play");
+    if (play) play.textContent = G.playing ? "❚❚ Pause" : "▶ Play";
+  }
+  if (!window.Plotly || step === undefined) return;
+  for (const gd of charts()) {
+    const nums = frameSteps(gd);
+    if (!nums || gd.__bpBusy) continue;
+    const name = frameFor(nums, step);
+    if (gd.__bpData !== gd.data) {
+      // A figure the server just drew: it already shows the step named in its meta.
+      gd.__bpData = gd.data;
+      gd.__bpShown = String((gd.layout.meta || {}).bpStep);
+      gd.dataset.bpStep = gd.__bpShown;
+    }
+    if (gd.__bpShown === name) continue;
+    gd.__bpBusy = true;
+    const redraw = needsRedraw(gd);
+    const layout = (gd._transitionData._frameHash[name] || {}).layout;
+    window.Plotly.animate(gd, [name], animation(redraw))
+      // Without a full redraw, a frame's layout (a title naming the step) needs its own call.
+      .then(() => (layout && !redraw ? window.Plotly.relayout(gd, layout) : null))
+      .catch(() => {})
+      .finally(() => {
+        gd.__bpBusy = false;
+        gd.__bpShown = name;
+        gd.__bpData = gd.data;
+        gd.dataset.bpStep = name;
+      });
+  }
+}
+
+// Tell the server the step (one rerun): it updates the Step slider, the link and the pages.
+function publish() {
+  const step = G.steps[G.idx];
+  G.serverStep = step;
+  const url = new URL(window.location.href);
+  url.searchParams.set("step", String(step));
+  window.history.replaceState(window.history.state, "", url);
+  if (G.setState) G.setState("step", step);
+}
+
+function tick() {
+  if (G.root && !G.root.isConnected) {
+    G.playing = false;
+    return;
+  }
+  // The step follows the clock at the chosen speed, however late a tick comes; a chart
+  // still drawing skips to the newest frame when it is done, so a slow chart (or a busy
+  // machine) drops frames instead of slowing the others down.
+  if (G.playing) {
+    const target = G.idx0 + Math.floor(((performance.now() - G.t0) / 1000) * G.fps);
+    if (G.idx >= G.steps.length - 1) {
+      G.playing = false;
+      publish();
+    } else {
+      G.idx = Math.min(Math.max(target, G.idx), G.steps.length - 1);
+    }
+  }
+  sync();
+}
+
+function startClock() {
+  G.t0 = performance.now();
+  G.idx0 = G.idx;
+}
+
+function restartTimer() {
+  if (G.timer) clearInterval(G.timer);
+  G.timer = setInterval(tick, 1000 / G.fps);
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  G.setState = setStateValue;
+  G.readout = data.readout;
+  G.steps = data.steps;
+  const serverIdx = Math.max(0, data.steps.indexOf(data.step));
+  if (G.run !== data.run) {
+    // A new run: start from step 0 if it was playing (as Playground does), else at the
+    // server's step.
+    G.idx = G.playing && G.run !== null ? 0 : serverIdx;
+    G.run = data.run;
+    startClock();
+  } else if (data.step !== G.serverStep) {
+    G.idx = serverIdx; // the Step slider moved
+    startClock();
+  }
+  G.serverStep = data.step;
+  G.root = parentElement.querySelector(".bp-transport");
+  const on = (cls, fn) => {
+    parentElement.querySelector(cls).onclick = fn;
+  };
+  on(".bp-start", () => {
+    G.playing = false;
+    G.idx = 0;
+    sync();
+    publish();
+  });
+  on(".bp-play", () => {
+    if (G.playing) {
+      G.playing = false;
+      publish();
+    } else {
+      if (G.idx >= G.steps.length - 1) G.idx = 0;
+      G.playing = true;
+      startClock();
+    }
+    sync();
+  });
+  on(".bp-next", () => {
+    G.playing = false;
+    G.idx = Math.min(G.idx + 1, G.steps.length - 1);
+    sync();
+    publish();
+  });
+  const speed = parentElement.querySelector(".bp-speed");
+  speed.value = String(G.fps);
+  speed.onchange = () => {
+    G.fps = Number(speed.value) || 10;
+    startClock();
+    restartTimer();
+  };
+  if (!G.timer) restartTimer();
+  sync();
+}

@@ -1,0 +1,128 @@
+"""One transport per page of a run: Play, Pause, Step, To start and a speed, run in the browser.
+
+Every chart of the page built with one Plotly frame per recorded step (viz.transport) moves
+together: the browser animates each to the frame of the current step, a few times a second,
+without asking the server. Pause, Step and To start hand the step back to the server once:
+it becomes the page's Step (kept in the URL, so the link reproduces it and the other pages
+open there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Hashable
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from engine import Run
+from ui.layout import STEP_KEY
+from ui.runs import CACHE_TTL, data_key
+from viz.transport import shows_step
+
+KEY = "transport"
+SPEEDS = (2, 5, 10, 20)  # recorded steps per second
+DEFAULT_SPEED = 10
+
+HTML = """
+<div class="bp-transport" role="group" aria-label="Training playback">
+  <button class="bp-start" title="Back to step 0">|◀ Start</button>
+  <button class="bp-play" title="Play or pause training">▶ Play</button>
+  <button class="bp-next" title="One recorded step forward">Step ▶|</button>
+  <label>speed <select class="bp-speed">{options}</select></label>
+  <span class="bp-readout"></span>
+</div>
+"""
+CSS = """
+.bp-transport { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center;
+  font-family: var(--st-font, sans-serif); font-size: 0.9rem; color: var(--st-text-color); }
+.bp-transport button { border: 1px solid var(--st-border-color, #d1d5db); border-radius: 0.5rem;
+  background: var(--st-secondary-background-color, #f1f5f9); color: inherit; font: inherit;
+  padding: 0.25rem 0.75rem; cursor: pointer; }
+.bp-transport button:hover { border-color: var(--st-primary-color, #2563eb); }
+.bp-transport select { font: inherit; }
+.bp-readout { font-variant-numeric: tabular-nums; }
+"""
+
+_COMPONENT = st.components.v2.component(
+    "backprop_lab_transport",
+    html=HTML.format(
+        options="".join(
+            f'<option value="{s}"{" selected" if s == DEFAULT_SPEED else ""}>{s} steps/s</option>'
+            for s in SPEEDS
+        )
+    ),
+    css=CSS,
+    js=(Path(__file__).with_name("transport.js")).read_text(),
+)
+
+
+def _fmt(value: float, percent: bool = False) -> str:
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:.1%}" if percent else f"{value:.4g}"
+
+
+def readout(run: Run) -> list[str]:
+    """For each recorded step, a line of the numbers at that step (shown while it plays)."""
+    lines = []
+    classify = run.data.task != "regression"
+    for s in run.recorded_steps:
+        parts = [f"step {s} of {run.steps_run - 1}"]
+        if s < run.steps_run:
+            parts.append(f"batch loss {_fmt(float(run.loss[s]))}")
+        done = [k for k, e in enumerate(run.eval_steps) if e <= s]
+        if done:
+            k = done[-1]
+            parts.append(f"test loss {_fmt(float(run.test_loss[k]))}")
+            if classify:
+                parts.append(f"test accuracy {_fmt(float(run.test_acc[k]), percent=True)}")
+            if run.eval_steps[k] != s:
+                parts[-1] += f" (at step {run.eval_steps[k]})"
+        lines.append(" · ".join(parts))
+    return lines
+
+
+def _take_step(steps: list[int]) -> None:
+    """The browser paused or stepped: make its step the page's Step (a recorded one only)."""
+    value = (st.session_state.get(KEY) or {}).get("step")
+    if isinstance(value, int) and value in steps:
+        st.session_state[STEP_KEY] = value
+
+
+def bar(run: Run, step: int, run_id: str) -> None:
+    """The transport, at `step` of `run` (run_id names the run: a new one restarts play)."""
+    steps = run.recorded_steps
+    _COMPONENT(
+        key=KEY,
+        data={"steps": steps, "step": step, "run": run_id, "readout": readout(run)},
+        on_step_change=lambda: _take_step(steps),
+        height="content",
+    )
+
+
+def run_id(cfg: object) -> str:
+    """A short name of the run of `cfg` on the data in use: when it changes, play restarts."""
+    return hashlib.sha1(f"{cfg!r}|{data_key()}".encode()).hexdigest()[:12]
+
+
+@st.cache_resource(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
+def _frames(name: str, key: Hashable, _build: Callable[[], list]) -> list:
+    return _build()
+
+
+def frames(
+    fig: go.Figure, at: int, key: Hashable, add: Callable[[go.Figure], go.Figure]
+) -> go.Figure:
+    """`fig` (drawn at step `at`) with the frames `add` gives it, built once per `key`.
+
+    A chart's frames hold every recorded step, so they do not change with the chosen step:
+    key names the run and the view settings only (e.g. (config, layer)), and choosing
+    another step reuses them. `add` must build frames that do not depend on `at`.
+    """
+    name = f"{add.__module__}.{getattr(add, '__qualname__', repr(add))}"
+    built = _frames(name, (key, data_key()), lambda: list(add(go.Figure(fig)).frames))
+    fig.frames = built
+    return shows_step(fig, at)

@@ -1,0 +1,327 @@
+"""Figures that the page's transport (Play, Pause, Step) moves in the browser, one frame a step.
+
+Each figure opens at the run's last recorded step and carries one Plotly frame per recorded
+step, named by the step: the figure does not depend on the step the user chose, so choosing
+another step rebuilds and resends nothing, and the browser shows the step by animating to
+the frame of that name. The frames hold only what changes between steps.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from engine import Run
+from engine.analysis.chain_rule import delta_norms
+from engine.analysis.experiments import gradient_flow
+from viz.curves import with_gaps
+from viz.gradients import log_axis, positive
+from viz.network_graph import EDGE_BINS, MAX_EDGE_WIDTH, fits_graph, node_positions
+from viz.overview import boundary_figure, loss_figure, network_diagram
+from viz.style import DIVERGING
+
+EDGE_COLOURS = {
+    (sign, k): sample_colorscale(
+        DIVERGING, [0.5 + sign * 0.5 * (0.25 + 0.75 * (k + 0.5) / EDGE_BINS)]
+    )[0]
+    for sign in (1, -1)
+    for k in range(EDGE_BINS)
+}
+
+
+def shows_step(fig: go.Figure, step: int) -> go.Figure:
+    """Mark `fig` as drawn at `step`, so the browser does not animate it to the step it shows."""
+    fig.update_layout(meta=dict(bpStep=str(step)))
+    return fig
+
+
+def with_moving_line(fig: go.Figure, steps: list[int], at: int) -> go.Figure:
+    """`fig`, whose step line (a vertical shape) is drawn at `at`, with a frame per step
+    moving that line: for charts whose only step-dependent part is the line."""
+    shapes = [shape.to_plotly_json() for shape in fig.layout.shapes]
+    lines = {i for i, sh in enumerate(shapes) if sh.get("x0") == at and sh.get("x1") == at}
+    if not lines:
+        return fig
+    fig.frames = [
+        dict(
+            name=str(s),
+            layout=dict(
+                shapes=[dict(sh, x0=s, x1=s) if i in lines else sh for i, sh in enumerate(shapes)]
+            ),
+        )
+        for s in steps
+    ]
+    return shows_step(fig, at)
+
+
+def with_box_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
+    """The activation boxes (one per hidden layer, drawn at `at`), with a frame per recorded
+    step holding that step's quartiles, mean and range of each layer's activations."""
+    names = run.layer_names[:-1]
+    if len(fig.data) != len(names):
+        return fig  # a layer without finite activations has no box: leave the chart still
+    title = fig.layout.title.text
+    frames = []
+    for s in run.recorded_steps:
+        boxes = []
+        for name in names:
+            a = run.records[s].layers[name].a.reshape(-1)
+            a = a[np.isfinite(a)]
+            if a.size == 0:
+                return fig
+            q1, med, q3 = np.percentile(a, [25, 50, 75])
+            boxes.append(
+                dict(
+                    type="box",
+                    q1=[q1],
+                    median=[med],
+                    q3=[q3],
+                    lowerfence=[a.min()],
+                    upperfence=[a.max()],
+                    mean=[a.mean()],
+                )
+            )
+        frames.append(
+            dict(
+                name=str(s),
+                data=boxes,
+                traces=list(range(len(names))),
+                layout=dict(title=dict(text=title.replace(f"step {at}", f"step {s}"))),
+            )
+        )
+    fig.frames = frames
+    return shows_step(fig, at)
+
+
+def with_delta_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
+    """The error size bars (||delta|| per layer, drawn at `at`), with a frame per recorded
+    step holding that step's bars, title and tick spacing."""
+    title = fig.layout.title.text
+    frames = []
+    for s in run.recorded_steps:
+        norms = delta_norms(run.records[s], run.layer_names)
+        positive_norms = norms[norms > 0]
+        decades = (
+            np.log10(positive_norms.max() / positive_norms.min()) if positive_norms.size else 0.0
+        )
+        frames.append(
+            dict(
+                name=str(s),
+                data=[dict(type="bar", y=np.where(norms > 0, norms, np.nan), customdata=norms)],
+                traces=[0],
+                layout=dict(
+                    title=dict(text=title.replace(f"step {at} ", f"step {s} ")),
+                    yaxis=dict(dtick=1 if decades > 3 else "D2"),
+                ),
+            )
+        )
+    fig.frames = frames
+    return shows_step(fig, at)
+
+
+def with_flow_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
+    """The gradient flow bars (max, then mean |dL/dW| per layer, drawn at `at`), with a frame
+    per recorded step holding that step's bars, title and log axis."""
+    title = fig.layout.title.text
+    frames = []
+    for s in run.recorded_steps:
+        _, mean_abs, max_abs = gradient_flow(run.records[s])
+        frames.append(
+            dict(
+                name=str(s),
+                data=[
+                    dict(type="bar", y=positive(max_abs)),
+                    dict(type="bar", y=positive(mean_abs)),
+                ],
+                traces=[0, 1],
+                layout=dict(
+                    title=dict(text=title.replace(f"step {at}:", f"step {s}:")),
+                    yaxis=log_axis(mean_abs, max_abs),
+                ),
+            )
+        )
+    fig.frames = frames
+    return shows_step(fig, at)
+
+
+def without_controls(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` without its own play buttons and slider: the page's transport drives it."""
+    out = go.Figure(fig)
+    out.layout.updatemenus = ()
+    out.layout.sliders = ()
+    out.update_layout(margin=dict(b=60))
+    return out
+
+
+def animated_boundary(run: Run, steps: list[int], preds: np.ndarray) -> go.Figure:
+    """The decision boundary at the last of `steps`, with a frame per step (preds per step).
+
+    A binary task's contour becomes a heatmap on the same colour scale (white at output
+    0.5, where the boundary runs): the browser redraws a heatmap frame in about half the
+    time of a contour's, which is what lets every chart keep up with Play.
+    """
+    fig = without_controls(boundary_figure(run, steps, preds, steps[-1]))
+    background = fig.data[0]
+    if background.type == "contour":
+        heat = go.Heatmap(
+            x=background.x,
+            y=background.y,
+            z=background.z,
+            zmin=background.zmin,
+            zmax=background.zmax,
+            zsmooth="fast",
+            colorscale=background.colorscale,
+            colorbar=background.colorbar.to_plotly_json(),
+            hovertemplate=background.hovertemplate,
+            name=background.name,
+        )
+        frames = [
+            dict(name=f.name, data=[dict(type="heatmap", z=f.data[0].z)], traces=[0])
+            for f in fig.frames
+        ]
+        fig = go.Figure([heat, *fig.data[1:]], layout=fig.layout, frames=frames)
+        fig.update_layout(title_text="Decision boundary (white: output 0.5, the boundary)")
+    return shows_step(fig, steps[-1])
+
+
+def animated_loss(run: Run, log_y: bool = False) -> go.Figure:
+    """The loss curve with the marker and line of the chosen step in a frame per recorded step.
+
+    The step's line is a trace, not a shape, so a frame changes traces only and the browser
+    can move it without redrawing the chart.
+    """
+    steps = [s for s in run.recorded_steps if s < run.steps_run]
+    fig = loss_figure(run, steps[-1], log_y=log_y)
+    line = fig.layout.shapes[-1].line
+    fig.layout.shapes = fig.layout.shapes[:-1]
+    values = np.concatenate([with_gaps(np.asarray(t.y, dtype=float)) for t in fig.data])
+    finite = values[np.isfinite(values)]
+    span = [float(finite.min()), float(finite.max())] if finite.size else [0.0, 1.0]
+    fig.add_trace(
+        go.Scatter(
+            x=[steps[-1]] * 2,
+            y=span,
+            mode="lines",
+            line=dict(color=line.color, width=line.width, dash=line.dash),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    marker = len(fig.data) - 2  # loss_figure adds the chosen step's marker last
+    loss = with_gaps(run.loss)
+    frames = []
+    for s in steps:
+        y = None if not np.isfinite(loss[s]) else float(loss[s])
+        frames.append(
+            dict(
+                name=str(s),
+                data=[dict(x=[s], y=[y], name=f"step {s}: batch loss"), dict(x=[s, s])],
+                traces=[marker, marker + 1],
+            )
+        )
+    fig.frames = frames
+    return shows_step(fig, steps[-1])
+
+
+def _compact(points: np.ndarray) -> list[list[float]]:
+    """Unit positions (whole or half numbers) with whole ones as ints: shorter JSON per frame."""
+    return [[int(v) if v == int(v) else v for v in row] for row in points.tolist()]
+
+
+def _edges(weights: list[np.ndarray], pos: list[np.ndarray]) -> list[dict]:
+    """The edges in 2 x EDGE_BINS line traces (by sign and |w|), empty bins included.
+
+    The same binning, colours and widths as the network diagram's, but always the same
+    traces in the same order, so frames of different steps can replace one another.
+    """
+    w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
+    traces = []
+    for sign in (1, -1):
+        for k in range(EDGE_BINS):
+            lo, hi = k / EDGE_BINS, (k + 1) / EDGE_BINS
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for layer, W in enumerate(weights):
+                rel = sign * W / w_max
+                in_bin = (rel > lo) & (rel <= hi)
+                if k == 0 and sign == 1:
+                    in_bin |= rel == 0
+                i_idx, j_idx = np.nonzero(in_bin)
+                start, end = pos[layer][i_idx], pos[layer + 1][j_idx]
+                for (x0, y0), (x1, y1) in zip(_compact(start), _compact(end), strict=True):
+                    xs += [x0, x1, None]
+                    ys += [y0, y1, None]
+            mid = (k + 0.5) / EDGE_BINS
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line=dict(color=EDGE_COLOURS[(sign, k)], width=0.4 + MAX_EDGE_WIDTH * mid),
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    return traces
+
+
+def animated_network(run: Run, steps: list[int]) -> go.Figure:
+    """The network diagram at the last of `steps` (recorded steps), with a frame per step."""
+    last = steps[-1]
+    fig = network_diagram(run, last)
+    title = fig.layout.title.text
+    frames: list[dict] = []
+    if not fits_graph(run.sizes):
+        # One block per layer: only the hover text (each layer's |W| at the step) changes.
+        detail = fig.data[-1]
+        for s in steps:
+            row = run.metric("weight_norm")[min(s, run.steps_run - 1)]
+            text = [detail.text[0]] + [
+                f"{name}: {n} units<br>‖W‖ = {w:.4g}"
+                for name, n, w in zip(run.layer_names, run.sizes[1:], row, strict=True)
+            ]
+            frames.append(dict(name=str(s), data=[dict(text=text)], traces=[len(fig.data) - 1]))
+        fig.frames = frames
+        return shows_step(fig, last)
+    pos = node_positions(run.sizes)
+    fixed = len(fig.data) - 2  # the diagram's edge traces, then the weight hover and the units
+    hover, units = fig.data[fixed], fig.data[fixed + 1]
+    out = go.Figure(fig)
+    out.data = ()
+    for trace in _edges([run.records[last].layers[n].W for n in run.layer_names], pos):
+        out.add_trace(trace)
+    out.add_trace(copy.deepcopy(hover))
+    out.add_trace(copy.deepcopy(units))
+    n_edges = 2 * EDGE_BINS
+    for s in steps:
+        layers = run.records[s].layers
+        weights = [layers[n].W for n in run.layer_names]
+        w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
+        unit_text = list(units.text[: run.sizes[0]])
+        for name in run.layer_names:
+            b = layers[name].b
+            unit_text += [f"{name} unit {u}<br>bias b = {b[u]:.4g}" for u in range(b.size)]
+        frames.append(
+            dict(
+                name=str(s),
+                data=[
+                    *_edges(weights, pos),
+                    dict(
+                        marker=dict(
+                            color=np.concatenate([W.reshape(-1) for W in weights]),
+                            cmin=-w_max,
+                            cmax=w_max,
+                        )
+                    ),
+                    dict(text=unit_text),
+                ],
+                traces=list(range(n_edges + 2)),
+                layout=dict(title=dict(text=title.replace(f"step {last}", f"step {s}"))),
+            )
+        )
+    out.frames = frames
+    return shows_step(out, last)
