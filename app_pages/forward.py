@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from engine import Run, StepRecord
-from engine.core.activations import ACTIVATIONS
 from ui import layout, lesson, runs, transport, weight_picker
+from ui.settings import ACTIVATION_LATEX
 from viz.forward import (
     activation_boxes_figure,
     activation_stats_figure,
@@ -86,7 +86,7 @@ with left:
     )
     st.latex(r"z = h\,W + b, \qquad a = f(z)")
     st.markdown(f"With **{cfg.activation}** as the activation:")
-    st.latex(f"f(z) = {ACTIVATIONS[cfg.activation].formula}")
+    st.latex(f"f(z) = {ACTIVATION_LATEX[cfg.activation]}")
     if cfg.layer_norm:
         st.markdown("With **LayerNorm**, z is normalised over the layer's units before f.")
     if cfg.residual:

@@ -193,7 +193,7 @@ def test_gradcheck_detects_a_wrong_derivative(monkeypatch):
     net = build([3, 4, 4], "tanh", "identity", False, False)
     wrong = ACTIVATIONS["sigmoid"]
     # tanh forward with sigmoid's derivative: the check must notice.
-    broken = type(wrong)("tanh", ACTIVATIONS["tanh"].f, wrong.df, "", 1.0)
+    broken = type(wrong)("tanh", ACTIVATIONS["tanh"].f, wrong.df, 1.0)
     monkeypatch.setitem(ACTIVATIONS, "tanh", broken)
     rng = np.random.default_rng(0)
     errors = gradcheck(net, rng.normal(size=(5, 3)), rng.normal(size=(5, K)), "mse")

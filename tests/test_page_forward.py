@@ -7,7 +7,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import Config, train
-from engine.core.activations import ACTIVATIONS
 from tests.apptest_utils import (
     APP,
     OTHER_CONFIGS,
@@ -18,7 +17,7 @@ from tests.apptest_utils import (
     run_hostile_link,
     run_page,
 )
-from ui.settings import config_from_params
+from ui.settings import ACTIVATION_LATEX, config_from_params
 
 PAGE = "app_pages/forward.py"
 STEP = 152  # a recorded step of the default run (stride 4), set through the step slider
@@ -48,7 +47,7 @@ def test_defaults_draw_graph_boxes_and_lines(default_page):
     assert titles[0].startswith(f"Sample 0, step {STEP}")
     assert titles[1].startswith(f"Activations a per layer, step {STEP}")
     assert titles[2].startswith("Activations over training")
-    assert f"f(z) = {ACTIVATIONS['tanh'].formula}" in at.latex[1].value
+    assert f"f(z) = {ACTIVATION_LATEX['tanh']}" in at.latex[1].value
 
 
 def test_nodes_and_edges_are_the_engines_values(default_page, default_run):

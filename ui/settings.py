@@ -72,6 +72,18 @@ SETTING_LABELS = {
     "seed": "seed",
 }
 
+# Each activation as the Forward pass page writes it (LaTeX).
+ACTIVATION_LATEX = {
+    "sigmoid": r"\sigma(z)=\frac{1}{1+e^{-z}}",
+    "tanh": r"\tanh(z)",
+    "relu": r"\max(0, z)",
+    "leaky_relu": r"\max(0.01z, z)",
+    "elu": r"z \text{ if } z>0 \text{ else } e^z-1",
+    "gelu": r"\tfrac{z}{2}\left(1+\tanh\left(\sqrt{2/\pi}\,(z+0.044715z^3)\right)\right)",
+    "softsign": r"\frac{z}{1+|z|}",
+    "linear": r"z",
+}
+
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
 _FALSE = {"0", "false", "no", "off", "f", "n"}
 

@@ -24,7 +24,6 @@ class Activation:
     name: str
     f: Forward
     df: Derivative
-    formula: str  # LaTeX, for the app's explanations
     max_slope: float  # sup |f'(z)|: the factor a layer can contribute to the chain rule
 
 
@@ -106,19 +105,13 @@ def _d_linear(z: np.ndarray, a: np.ndarray) -> np.ndarray:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation("sigmoid", sigmoid, _d_sigmoid, r"\sigma(z)=\frac{1}{1+e^{-z}}", 0.25),
-        Activation("tanh", _tanh, _d_tanh, r"\tanh(z)", 1.0),
-        Activation("relu", _relu, _d_relu, r"\max(0, z)", 1.0),
-        Activation("leaky_relu", _leaky_relu, _d_leaky_relu, r"\max(0.01z, z)", 1.0),
-        Activation("elu", _elu, _d_elu, r"z \text{ if } z>0 \text{ else } e^z-1", 1.0),
-        Activation(
-            "gelu",
-            _gelu,
-            _d_gelu,
-            r"\tfrac{z}{2}\left(1+\tanh\left(\sqrt{2/\pi}\,(z+0.044715z^3)\right)\right)",
-            1.13,
-        ),
-        Activation("softsign", _softsign, _d_softsign, r"\frac{z}{1+|z|}", 1.0),
-        Activation("linear", _linear, _d_linear, r"z", 1.0),
+        Activation("sigmoid", sigmoid, _d_sigmoid, 0.25),
+        Activation("tanh", _tanh, _d_tanh, 1.0),
+        Activation("relu", _relu, _d_relu, 1.0),
+        Activation("leaky_relu", _leaky_relu, _d_leaky_relu, 1.0),
+        Activation("elu", _elu, _d_elu, 1.0),
+        Activation("gelu", _gelu, _d_gelu, 1.13),
+        Activation("softsign", _softsign, _d_softsign, 1.0),
+        Activation("linear", _linear, _d_linear, 1.0),
     ]
 }

@@ -60,7 +60,8 @@ def unit_mean(x: np.ndarray) -> np.ndarray:
 
 def affine_forward(h: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
     """z = h @ W + b.  h (N, D), W (D, M), b (M,) -> z (N, M)."""
-    z = h @ W + b
+    z = h @ W
+    z += b  # in place: one pass less over z (every `+=` below is there for speed alone)
     return z, (h, W)
 
 
@@ -85,7 +86,9 @@ def activation_forward(z: np.ndarray, name: str) -> tuple[np.ndarray, tuple]:
 def activation_backward(da: np.ndarray, cache: tuple) -> np.ndarray:
     """da (N, M) -> dz (N, M) = f'(z) * da: the chain rule through one unit."""
     name, z, a = cache
-    return ACTIVATIONS[name].df(z, a) * da
+    dz = ACTIVATIONS[name].df(z, a)
+    dz *= da
+    return dz
 
 
 # --- LayerNorm over each sample's units (Ba et al. 2016) -----------------------------------
@@ -95,10 +98,11 @@ def layer_norm_forward(
     z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = LN_EPS
 ) -> tuple[np.ndarray, tuple]:
     """zn = gamma * (z - mean) / sqrt(var + eps) + beta per sample.  z (N, M), gamma, beta (M,)."""
-    centred = z - unit_mean(z)
-    inv_std = 1.0 / np.sqrt(unit_mean(centred * centred) + eps)  # (N, 1)
-    xhat = centred * inv_std  # (N, M): zero mean, unit variance per sample
-    zn = xhat * gamma + beta
+    xhat = z - unit_mean(z)  # centred
+    inv_std = 1.0 / np.sqrt(unit_mean(xhat * xhat) + eps)  # (N, 1)
+    xhat *= inv_std  # (N, M): zero mean, unit variance per sample
+    zn = xhat * gamma
+    zn += beta
     return zn, (xhat, inv_std, gamma)
 
 
@@ -112,7 +116,9 @@ def layer_norm_backward(dzn: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
     dgamma = batch_sum(dzn * xhat)
     dbeta = batch_sum(dzn)
     dxhat = dzn * gamma
-    dz = inv_std * (dxhat - unit_mean(dxhat) - xhat * unit_mean(dxhat * xhat))
+    dz = dxhat - unit_mean(dxhat)
+    dz -= xhat * unit_mean(dxhat * xhat)
+    dz *= inv_std
     return dz, dgamma, dbeta
 
 

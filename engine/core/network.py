@@ -211,7 +211,7 @@ class Network:
             c.delta = dz
             dh, grads[f"h{i}.W"], grads[f"h{i}.b"] = affine_backward(dz, (c.h_in, p[f"h{i}.W"]))
             if d_identity is not None:
-                dh = dh + d_identity
+                dh += d_identity
         return grads
 
     def train_step_trace(
