@@ -33,7 +33,7 @@ def test_good_file_becomes_the_data_set():
     assert any("Using data\\.csv" in s.value for s in at.sidebar.success)
     assert at.sidebar.selectbox(key="dataset").disabled
     # The share link cannot carry the file, and says so.
-    assert "dataset=upload" not in at.sidebar.code[0].value
+    assert "dataset=upload" not in at.main.code[0].value  # the header's Copy link
     assert any("can't travel in a link" in c.value for c in at.sidebar.caption)
 
 

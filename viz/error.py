@@ -40,9 +40,9 @@ def loss_figure(run: Run, log_y: bool = False, step: int | None = None) -> go.Fi
     fig.update_xaxes(title_text="training step", range=[0, max(run.steps_run - 1, 1)])
     if log_y:
         values = [t.y for t in fig.data]
-        fig.update_yaxes(title_text=f"loss ({run.config.loss}, log scale)", **log_axis(*values))
+        fig.update_yaxes(title_text=f"{run.config.loss} loss", **log_axis(*values))
     else:
-        fig.update_yaxes(title_text=f"loss ({run.config.loss})", type="linear")
+        fig.update_yaxes(title_text=f"{run.config.loss} loss", type="linear")
     return fig
 
 

@@ -76,9 +76,9 @@ def loss_curves_figure(
     fig.update_xaxes(title_text="training step", range=[0, last])
     if log_y:
         values = [t.y for t in fig.data if t.y is not None]
-        fig.update_yaxes(title_text=f"training loss ({loss}, log scale)", **log_axis(*values))
+        fig.update_yaxes(title_text=f"{loss} loss", **log_axis(*values))
     else:
-        fig.update_yaxes(title_text=f"training loss ({loss})", type="linear")
+        fig.update_yaxes(title_text=f"{loss} loss", type="linear")
     return fig
 
 

@@ -227,7 +227,7 @@ def loss_figure(run: Run, step: int, log_y: bool = False) -> go.Figure:
     fig.update_xaxes(title="step")
     if log_y:
         values = [t.y for t in fig.data]
-        fig.update_yaxes(title="loss (log scale)", **log_axis(*values))
+        fig.update_yaxes(title="loss", **log_axis(*values))
     else:
         fig.update_yaxes(title="loss", type="linear")
     return fig

@@ -80,11 +80,11 @@ def loss_figure(results: dict[str, VariantResult], log_y: bool = False) -> go.Fi
     fig.update_xaxes(title_text="training step")
     if log_y:
         fig.update_yaxes(
-            title_text=f"loss ({loss}, log scale)",
+            title_text=f"{loss} loss",
             **log_axis(*(r.train_loss for r in results.values())),
         )
     else:
-        fig.update_yaxes(title_text=f"loss ({loss})", type="linear", rangemode="tozero")
+        fig.update_yaxes(title_text=f"{loss} loss", type="linear", rangemode="tozero")
     return fig
 
 
