@@ -1,0 +1,69 @@
+"""The step frames the page's transport plays: one per recorded step, with the engine's numbers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from engine import Config, train
+from engine.analysis.experiments import gradient_flow
+from tests.apptest_utils import decode, plotly_specs, run_page
+from ui.transport import readout
+
+# Page -> how many of its charts move with the transport.
+MOVING = {
+    "app_pages/forward.py": 2,
+    "app_pages/error.py": 2,
+    "app_pages/backward.py": 1,
+    "app_pages/gradient_norms.py": 6,
+}
+
+
+def _with_step_frames(at) -> list[dict]:
+    specs = plotly_specs(at)
+    return [s for s in specs if s.get("frames") and all(f["name"].isdigit() for f in s["frames"])]
+
+
+@pytest.mark.parametrize("page", MOVING)
+def test_every_moving_chart_has_a_frame_per_recorded_step(page):
+    run = train(Config())
+    at = run_page(page, {"step": "100"})
+    assert not at.exception
+    charts = _with_step_frames(at)
+    assert len(charts) == MOVING[page]
+    for spec in charts:
+        assert [int(f["name"]) for f in spec["frames"]] == run.recorded_steps
+        assert spec["layout"]["meta"]["bpStep"] == "100"  # drawn at the chosen step
+
+
+def test_flow_frames_hold_each_steps_gradients():
+    run = train(Config())
+    at = run_page("app_pages/gradient_norms.py", {"step": "100"})
+    flow = next(
+        s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("Gradient flow")
+    )
+    for frame in flow["frames"][::15]:
+        step = int(frame["name"])
+        _, mean_abs, max_abs = gradient_flow(run.records[step])
+        np.testing.assert_allclose(decode(frame["data"][1]["y"]), mean_abs)
+        np.testing.assert_allclose(decode(frame["data"][0]["y"]), max_abs)
+        assert frame["layout"]["title"]["text"].startswith(f"Gradient flow at step {step}:")
+
+
+def test_frames_are_built_once_per_run():
+    at = run_page("app_pages/gradient_norms.py", {"step": "100"})
+    first = json.dumps([s.get("frames") for s in plotly_specs(at)])
+    at.select_slider(key="step").set_value(40).run()
+    assert json.dumps([s.get("frames") for s in plotly_specs(at)]) == first
+
+
+def test_readout_names_each_steps_numbers():
+    run = train(Config(steps=50))
+    lines = readout(run)
+    assert len(lines) == len(run.recorded_steps)
+    for step, line in zip(run.recorded_steps, lines, strict=True):
+        assert line.startswith(f"step {step} of {run.steps_run - 1}")
+        if step < run.steps_run:
+            assert f"batch loss {run.loss[step]:.4g}" in line
