@@ -140,6 +140,40 @@ def _layer_norm_delta(
     return layer_norm_backward(dzn, cache)[0]
 
 
+def _hidden_terms(
+    record: StepRecord, names: list[str], layer: str, j: int, activation: str
+) -> dict:
+    """The backward-pass factors of unit j of a hidden layer, per recorded sample."""
+    rec = record.layers[layer]
+    nxt_name = names[names.index(layer) + 1]
+    nxt = record.layers[nxt_name]
+    # dL/dh of this layer's output: the next layer's deltas through its weights,
+    # plus the identity path when the next layer is residual.
+    back_full = nxt.delta @ nxt.W.T
+    identity_full = output_grads(record, names)[nxt_name] if nxt.h_out is not None else None
+    dh_full = back_full if identity_full is None else back_full + identity_full
+    d_a_full = dh_full if rec.mask is None else dh_full * rec.mask
+    act_in = rec.zn if rec.zn is not None else rec.z
+    fprime_full = ACTIVATIONS[activation].df(act_in, rec.a)
+    plain_full = d_a_full * fprime_full
+    if rec.zn is not None:
+        gamma, beta = record.params[f"{layer}.gamma"], record.params[f"{layer}.beta"]
+        delta = _layer_norm_delta(rec.z, gamma, beta, plain_full)[:, j]
+    else:
+        delta = plain_full[:, j]
+    return dict(
+        delta=delta,
+        next_layer=nxt_name,
+        fprime=fprime_full[:, j],
+        back_sum=back_full[:, j],
+        identity=None if identity_full is None else identity_full[:, j],
+        mask=None if rec.mask is None else rec.mask[:, j],
+        d_a=d_a_full[:, j],
+        plain_delta=plain_full[:, j],
+        ln_term=None if rec.zn is None else delta - plain_full[:, j],
+    )
+
+
 def chain_rule_terms(run: Run, step: int, layer: str, i: int, j: int) -> ChainTerms:
     """Every term of dL/dW[i, j] of `layer` at the recorded step nearest `step`."""
     record = run.record_at(step)
@@ -164,34 +198,8 @@ def chain_rule_terms(run: Run, step: int, layer: str, i: int, j: int) -> ChainTe
         outputs["loss_delta"] = None if full is None else full[:, j]
         delta = rec.delta[:, j]
     else:
-        nxt_name = names[names.index(layer) + 1]
-        nxt = record.layers[nxt_name]
-        dh_next = output_grads(record, names)
-        # dL/dh of this layer's output: the next layer's deltas through its weights,
-        # plus the identity path when the next layer is residual.
-        back_full = nxt.delta @ nxt.W.T
-        identity_full = dh_next[nxt_name] if nxt.h_out is not None else None
-        dh_full = back_full if identity_full is None else back_full + identity_full
-        d_a_full = dh_full if rec.mask is None else dh_full * rec.mask
-        act_in = rec.zn if rec.zn is not None else rec.z
-        fprime_full = ACTIVATIONS[cfg.activation].df(act_in, rec.a)
-        plain_full = d_a_full * fprime_full
-        if rec.zn is not None:
-            gamma, beta = record.params[f"{layer}.gamma"], record.params[f"{layer}.beta"]
-            delta_full = _layer_norm_delta(rec.z, gamma, beta, plain_full)
-        else:
-            delta_full = plain_full
-        delta = delta_full[:, j]
-        hidden.update(
-            next_layer=nxt_name,
-            fprime=fprime_full[:, j],
-            back_sum=back_full[:, j],
-            identity=None if identity_full is None else identity_full[:, j],
-            mask=None if rec.mask is None else rec.mask[:, j],
-            d_a=d_a_full[:, j],
-            plain_delta=plain_full[:, j],
-            ln_term=None if rec.zn is None else delta - plain_full[:, j],
-        )
+        hidden = _hidden_terms(record, names, layer, j, cfg.activation)
+        delta = hidden.pop("delta")
     products = a_in * delta
     w = float(rec.W[i, j])
     dW = float(rec.dW[i, j])

@@ -248,10 +248,9 @@ def train(
     steps, batch = config.steps, min(config.batch_size, len(X))
     plan = plan_run(net, steps, batch, len(opt.state_names), record, budget)
     is_eval = set(plan.eval_steps)
-    n_layers = len(net.layer_names)
     log = _Log(
         losses=np.full(steps, np.nan),
-        scalars=np.full((steps, n_layers, len(LAYER_METRICS)), np.nan),
+        scalars=np.full((steps, len(net.layer_names), len(LAYER_METRICS)), np.nan),
         evals=np.full((len(plan.eval_steps), 4), np.nan),
         stats=_Scalars(net),
     )
