@@ -139,13 +139,18 @@ def flow_figure(
                 )
             fig.add_trace(go.Heatmap(**trace), row=row, col=col)
             rows_n, cols_n = values.shape
-            # Many narrow panels (a deep network on a phone): label only the first and the
-            # last unit, and the rows on the first panel; hover names every cell.
+            # Many narrow panels (a deep network on a phone): only the first panel labels its
+            # first unit and its rows; hover names every cell.
             narrow = len(names) > NARROW_PANELS
-            x_ticks = (
-                dict(tickvals=sorted({0, cols_n - 1})) if narrow else dict(dtick=_tick(cols_n))
+            x_ticks = dict(tickvals=[0]) if narrow else dict(dtick=_tick(cols_n))
+            fig.update_xaxes(
+                range=[-0.5, cols_n - 0.5],
+                tick0=0,
+                showticklabels=col == 1 or not narrow,
+                row=row,
+                col=col,
+                **x_ticks,
             )
-            fig.update_xaxes(range=[-0.5, cols_n - 0.5], tick0=0, row=row, col=col, **x_ticks)
             fig.update_yaxes(
                 range=[rows_n - 0.5, -0.5],
                 tick0=0,
@@ -177,7 +182,7 @@ def flow_figure(
     fig.update_yaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(title=dict(text="δ: sample", font=dict(size=12)), row=1, col=1)
     fig.update_yaxes(title=dict(text="dL/dW: from unit i", font=dict(size=12)), row=2, col=1)
-    fig.update_xaxes(title=dict(text="unit j", font=dict(size=12)), row=2)
+    fig.update_xaxes(title=dict(text="unit j", font=dict(size=12)), row=2, col=1)
     _animate(fig, names)
     return fig
 

@@ -21,7 +21,7 @@ _LAYOUT_JS = r"""() => {
       && s.opacity !== '0' && (el.textContent || '').trim().length > 0; };
   const kinds = [
     ['tick', '.xtick text, .ytick text, .x2tick text, .y2tick text'],
-    ['axis title', '.g-xtitle text, .g-ytitle text, .g-x2title text, .g-y2title text'],
+    ['axis title', '[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text'],
     ['legend', '.legend .legendtext'],
     ['title', '.g-gtitle text'],
     ['annotation', '.annotation-text-g text'],
