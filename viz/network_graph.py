@@ -31,8 +31,18 @@ def node_positions(sizes: list[int]) -> list[np.ndarray]:
     ]
 
 
-def _edge_traces(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float) -> list:
-    """Edges binned by sign and |w|: each bin is one line trace with its width and shade."""
+def edge_colour(sign: int, k: int) -> str:
+    """Colour of the edges in bin k (of EDGE_BINS) of one sign: darker for larger |w|."""
+    shade = 0.25 + 0.75 * (k + 0.5) / EDGE_BINS
+    return sample_colorscale(DIVERGING, [0.5 + sign * 0.5 * shade])[0]
+
+
+def edge_bins(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float) -> list[dict]:
+    """Edges binned by sign and |w| into 2 x EDGE_BINS line traces, empty bins included.
+
+    Each bin is one trace of segments (None between them) with its colour and width, always
+    in the same order, so animation frames of different steps can replace one another.
+    """
     traces = []
     for sign in (1, -1):
         for k in range(EDGE_BINS):
@@ -45,25 +55,28 @@ def _edge_traces(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float)
                 if k == 0 and sign == 1:
                     in_bin |= rel == 0
                 i_idx, j_idx = np.nonzero(in_bin)
-                for i, j in zip(i_idx, j_idx, strict=True):
-                    (x0, y0), (x1, y1) = pos[layer][i], pos[layer + 1][j]
+                start, end = pos[layer][i_idx], pos[layer + 1][j_idx]
+                for (x0, y0), (x1, y1) in zip(_compact(start), _compact(end), strict=True):
                     xs += [x0, x1, None]
                     ys += [y0, y1, None]
-            if not xs:
-                continue
             mid = (k + 0.5) / EDGE_BINS
-            colour = sample_colorscale(DIVERGING, [0.5 + sign * 0.5 * (0.25 + 0.75 * mid)])[0]
             traces.append(
-                go.Scatter(
+                dict(
+                    type="scatter",
                     x=xs,
                     y=ys,
                     mode="lines",
-                    line=dict(color=colour, width=0.4 + MAX_EDGE_WIDTH * mid),
+                    line=dict(color=edge_colour(sign, k), width=0.4 + MAX_EDGE_WIDTH * mid),
                     hoverinfo="skip",
                     showlegend=False,
                 )
             )
     return traces
+
+
+def _compact(points: np.ndarray) -> list[list[float]]:
+    """Unit positions (whole or half numbers) with whole ones as ints: shorter JSON per frame."""
+    return [[int(v) if v == int(v) else v for v in row] for row in points.tolist()]
 
 
 def _edge_hover(
@@ -137,7 +150,7 @@ def network_figure(
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
     pos = node_positions(sizes)
     w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
-    fig = go.Figure(_edge_traces(weights, pos, w_max))
+    fig = go.Figure([t for t in edge_bins(weights, pos, w_max) if t["x"]])
     if highlight is not None:
         hx: list[float | None] = []
         hy: list[float | None] = []

@@ -12,24 +12,14 @@ import copy
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from engine import Run
 from engine.analysis.chain_rule import delta_norms
 from engine.analysis.experiments import gradient_flow
 from viz.curves import with_gaps
 from viz.gradients import log_axis, positive
-from viz.network_graph import EDGE_BINS, MAX_EDGE_WIDTH, fits_graph, node_positions
+from viz.network_graph import EDGE_BINS, edge_bins, fits_graph, node_positions
 from viz.overview import boundary_figure, loss_figure, network_diagram
-from viz.style import DIVERGING
-
-EDGE_COLOURS = {
-    (sign, k): sample_colorscale(
-        DIVERGING, [0.5 + sign * 0.5 * (0.25 + 0.75 * (k + 0.5) / EDGE_BINS)]
-    )[0]
-    for sign in (1, -1)
-    for k in range(EDGE_BINS)
-}
 
 
 def shows_step(fig: go.Figure, step: int) -> go.Figure:
@@ -226,49 +216,6 @@ def animated_loss(run: Run, log_y: bool = False) -> go.Figure:
     return shows_step(fig, steps[-1])
 
 
-def _compact(points: np.ndarray) -> list[list[float]]:
-    """Unit positions (whole or half numbers) with whole ones as ints: shorter JSON per frame."""
-    return [[int(v) if v == int(v) else v for v in row] for row in points.tolist()]
-
-
-def _edges(weights: list[np.ndarray], pos: list[np.ndarray]) -> list[dict]:
-    """The edges in 2 x EDGE_BINS line traces (by sign and |w|), empty bins included.
-
-    The same binning, colours and widths as the network diagram's, but always the same
-    traces in the same order, so frames of different steps can replace one another.
-    """
-    w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
-    traces = []
-    for sign in (1, -1):
-        for k in range(EDGE_BINS):
-            lo, hi = k / EDGE_BINS, (k + 1) / EDGE_BINS
-            xs: list[float | None] = []
-            ys: list[float | None] = []
-            for layer, W in enumerate(weights):
-                rel = sign * W / w_max
-                in_bin = (rel > lo) & (rel <= hi)
-                if k == 0 and sign == 1:
-                    in_bin |= rel == 0
-                i_idx, j_idx = np.nonzero(in_bin)
-                start, end = pos[layer][i_idx], pos[layer + 1][j_idx]
-                for (x0, y0), (x1, y1) in zip(_compact(start), _compact(end), strict=True):
-                    xs += [x0, x1, None]
-                    ys += [y0, y1, None]
-            mid = (k + 0.5) / EDGE_BINS
-            traces.append(
-                dict(
-                    type="scatter",
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line=dict(color=EDGE_COLOURS[(sign, k)], width=0.4 + MAX_EDGE_WIDTH * mid),
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
-            )
-    return traces
-
-
 def animated_network(run: Run, steps: list[int]) -> go.Figure:
     """The network diagram at the last of `steps` (recorded steps), with a frame per step."""
     last = steps[-1]
@@ -292,7 +239,9 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
     hover, units = fig.data[fixed], fig.data[fixed + 1]
     out = go.Figure(fig)
     out.data = ()
-    for trace in _edges([run.records[last].layers[n].W for n in run.layer_names], pos):
+    last_weights = [run.records[last].layers[n].W for n in run.layer_names]
+    w_last = max(float(np.max(np.abs(W))) for W in last_weights) or 1.0
+    for trace in edge_bins(last_weights, pos, w_last):
         out.add_trace(trace)
     out.add_trace(copy.deepcopy(hover))
     out.add_trace(copy.deepcopy(units))
@@ -309,7 +258,7 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
             dict(
                 name=str(s),
                 data=[
-                    *_edges(weights, pos),
+                    *edge_bins(weights, pos, w_max),
                     dict(
                         marker=dict(
                             color=np.concatenate([W.reshape(-1) for W in weights]),
