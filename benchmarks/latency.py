@@ -47,17 +47,17 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from servers import free_port, healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
@@ -213,20 +213,6 @@ REFERENCE_INTERACTION = Interaction("Reference: slider +1", "/", "Frequency", wh
 # -- servers -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-            return resp.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 @dataclass
 class Server:
     """A running timed Streamlit server: its URL and its log of script runs."""
@@ -243,7 +229,7 @@ class Server:
 @contextlib.contextmanager
 def serve(folder: Path, log_dir: Path, name: str) -> Iterator[Server]:
     """Run `streamlit run app.py` in `folder` through this file's timing hook."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     runs_log = log_dir / f"{name}-runs.txt"
     cmd = [
@@ -271,7 +257,7 @@ def serve(folder: Path, log_dir: Path, name: str) -> Iterator[Server]:
         )
     try:
         deadline = time.monotonic() + 60
-        while not _healthy(url):
+        while not healthy(url):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{name} server did not start; see {log_dir}")
             time.sleep(0.2)

@@ -38,17 +38,17 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+
+from servers import free_port, healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -146,27 +146,13 @@ sys.exit(cli.main())
 """
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-            return resp.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def streamlit_server(
     env_extra: dict[str, str], log_path: Path, runs_path: Path, cpus: set[int] | None = None
 ):
     """``streamlit run app.py`` on 127.0.0.1, on `cpus` if given, each script run timed into
     `runs_path`; yields (base URL, process)."""
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable,
         "-c",
@@ -198,7 +184,7 @@ def streamlit_server(
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while not _healthy(url):
+        while not healthy(url):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {log_path}")
             time.sleep(0.2)
