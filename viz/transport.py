@@ -173,7 +173,7 @@ def animated_boundary(run: Run, steps: list[int], preds: np.ndarray) -> go.Figur
             for f in fig.frames
         ]
         fig = go.Figure([heat, *fig.data[1:]], layout=fig.layout, frames=frames)
-        fig.update_layout(title_text="Decision boundary (white: output 0.5, the boundary)")
+        fig.update_layout(title_text="Decision boundary (white: output 0.5)")
     return shows_step(fig, steps[-1])
 
 
