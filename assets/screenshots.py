@@ -26,6 +26,9 @@ PAGES = {
     "gradient_norms": "gradient_norms",
     "vanishing": "vanishing",
     "optimizers": "optimizers",
+    "update": "update",
+    "through_time": "through_time",
+    "local_minima": "local_minima",
 }
 # (file name, page, viewport, colour scheme); Any: Playwright's typed dicts and literals.
 Shot = tuple[str, str, Any, Any]
