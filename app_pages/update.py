@@ -67,10 +67,14 @@ layout.header(
     "weight a little against it, and the next step starts from the new weights. Here is "
     "that move for one weight, with the numbers of the chosen step.",
 )
+# Compare the other of SGD and Adam with the one this run uses.
+other = "sgd" if cfg.optimizer == "adam" else "adam"
 layout.try_this(
-    "Set **Optimizer** to adam and compare its step with sgd's: Adam divides by the "
-    "gradient's typical size, so weights with tiny and large gradients take steps of "
-    "similar size, up to about the learning rate."
+    f"Set **Optimizer** to {other} and compare the step of the same weight: Adam divides by "
+    "the gradient's typical size, so weights with tiny and large gradients take steps of "
+    "similar size, up to about the learning rate; SGD's step is lr times the gradient.",
+    apply={"optimizer": other},
+    key="try_update",
 )
 layout.divergence_banner(run)
 step = layout.step_picker(run)
