@@ -10,7 +10,6 @@ from engine.sequence.tasks import needed_positions
 from engine.sequence.training import memory_kept
 from viz.sequence import (
     attention_figure,
-    decade_axis,
     forget_figure,
     gradient_profile_figure,
     loss_figure,
@@ -57,14 +56,6 @@ def test_profile_shows_step_0_and_the_last_step_of_each_kind(runs):
     _legend_below(fig)
     # Both rows share one log range, so the two moments compare by eye.
     assert fig.layout.yaxis.range == fig.layout.yaxis2.range
-
-
-def test_decade_axis_labels_every_kth_power_within_six_labels():
-    axis = decade_axis(np.array([1e-15, 1e-3]), np.array([0.0, np.nan]))
-    lo, hi = axis["range"]
-    assert (lo, hi) == (-15, -3)
-    assert (hi - lo) / axis["dtick"] <= 6
-    assert decade_axis(np.array([0.2, 0.5]))["dtick"] == 1
 
 
 def test_loss_figure_has_the_runs_and_the_reference_lines_in_the_legend(runs):

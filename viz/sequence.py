@@ -11,29 +11,13 @@ from plotly.subplots import make_subplots
 from engine.sequence import KIND_LABELS, SOLVED_SHARE, LengthSweep, SequenceRun
 from engine.sequence.training import memory_kept
 from viz.gradients import positive
-from viz.style import ACCENT, MAGNITUDE, NEUTRAL, base_layout
+from viz.style import ACCENT, MAGNITUDE, NEUTRAL, base_layout, log_axis
 
 KIND_COLORS = {"rnn": "#6b7280", "lstm": "#2563eb", "attention": "#dc2626"}
 REFERENCE_COLORS = {"dash": "#4b5563", "dot": "#b45309"}
 KIND_MARKERS = {"rnn": "circle", "lstm": "square", "attention": "diamond"}
-MAX_DECADE_LABELS = 6  # a log axis labels every k-th power of ten, k as small as fits this
 # Below the plot, left-aligned, in the figure's bottom margin: never over the data.
 LEGEND_BELOW = dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0)
-
-
-def decade_axis(*arrays: np.ndarray) -> dict:
-    """Log-axis settings labelled only at powers of ten (every k-th decade), minor ticks bare."""
-    values = np.concatenate([np.ravel(positive(a)) for a in arrays]) if arrays else np.array([])
-    values = values[np.isfinite(values)]
-    props: dict = dict(
-        type="log", exponentformat="power", automargin=True, minor=dict(ticks="", showgrid=False)
-    )
-    if values.size:
-        lo, hi = math.floor(math.log10(values.min())), math.ceil(math.log10(values.max()))
-        hi = max(hi, lo + 1)
-        props["dtick"] = max(1, math.ceil((hi - lo) / MAX_DECADE_LABELS))
-        props["range"] = [lo, hi]
-    return props
 
 
 def _legend_below(fig: go.Figure, entries: int) -> None:
@@ -94,7 +78,13 @@ def gradient_profile_figure(runs: dict[str, SequenceRun]) -> go.Figure:
     base_layout(fig, "Gradient reaching each input ||dL/dxₜ||", 640)
     _legend_below(fig, 3)
     fig.update_xaxes(title_text="time step t (0 = first input)", row=2, col=1)
-    fig.update_yaxes(**decade_axis(*shown))
+    # One range for both rows, whole decades wide, so the two moments compare by eye.
+    logs = np.log10(np.concatenate([np.ravel(positive(a)) for a in shown]))
+    logs = logs[np.isfinite(logs)]
+    fig.update_yaxes(**log_axis(*shown))
+    if logs.size:
+        lo = math.floor(logs.min())
+        fig.update_yaxes(range=[lo, max(math.ceil(logs.max()), lo + 1)])
     fig.update_yaxes(title_text="||dL/dxₜ|| (log)")
     return fig
 
@@ -124,7 +114,7 @@ def loss_figure(runs: dict[str, SequenceRun], baseline: float) -> go.Figure:
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(
         title_text="loss (log)",
-        **decade_axis(*(r.loss for r in runs.values()), np.array([baseline, solved])),
+        **log_axis(*(r.loss for r in runs.values()), np.array([baseline, solved])),
     )
     return fig
 
@@ -159,7 +149,7 @@ def sweep_figure(sweep: LengthSweep, length: int | None = None) -> go.Figure:
     )
     fig.update_yaxes(
         title_text="test loss ÷ always-0 loss (log)",
-        **decade_axis(*sweep.share.values(), np.array([SOLVED_SHARE])),
+        **log_axis(*sweep.share.values(), np.array([SOLVED_SHARE])),
     )
     return fig
 
@@ -241,9 +231,11 @@ def forget_figure(run: SequenceRun) -> go.Figure:
                 row=row,
                 col=1,
             )
+    # The lower panel's top label (10⁰) reaches up to its title: lift the titles clear of it.
+    fig.update_annotations(yshift=8)
     base_layout(fig, "LSTM: what the forget gates keep", 600)
     _legend_below(fig, 2)
     fig.update_yaxes(title_text="fₜ", range=[0, 1], row=1, col=1)
-    fig.update_yaxes(title_text="kept (log)", **decade_axis(*kept), row=2, col=1)
+    fig.update_yaxes(title_text="kept (log)", **log_axis(*kept), row=2, col=1)
     fig.update_xaxes(title_text="time step t", row=2, col=1)
     return fig
