@@ -15,20 +15,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.chart_layout import problems  # noqa: E402
+from tests.e2e.chart_layout import PAGES, problems  # noqa: E402
 from tests.e2e.conftest import wait_for_app  # noqa: E402
 
 LINKS = ["", "depth=20&activation=sigmoid", "depth=1&width=1", "dataset=sine", "dataset=spiral3"]
-PAGES = [
-    "",
-    "forward",
-    "error",
-    "backward",
-    "worked_example",
-    "gradient_norms",
-    "vanishing",
-    "optimizers",
-]
 VIEWPORTS = [{"width": 1400, "height": 900}, {"width": 390, "height": 844}]
 SHOWN = 6  # problems printed per page
 

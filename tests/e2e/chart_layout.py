@@ -57,9 +57,11 @@ _LAYOUT_JS = r"""() => {
     for (const name of Object.keys(full)) {
       const ax = full[name];
       if (!/^[xy]axis\d*$/.test(name) || !ax || ax.type !== 'log' || !ax._id) continue;
+      const axisTicks = [];
       chart.querySelectorAll(`.${ax._id}tick text`).forEach((el) => {
-        if (visible(el)) logTicks.push(el.textContent.replace(/\u200b/g, '').trim());
+        if (visible(el)) axisTicks.push(el.textContent.replace(/\u200b/g, '').trim());
       });
+      logTicks.push(axisTicks);
     }
     const svg = chart.querySelector('.main-svg');
     charts.push({index, texts, plots, legend, logTicks,
@@ -70,6 +72,21 @@ _LAYOUT_JS = r"""() => {
   return charts;
 }"""
 
+# Every page of the app, by URL path ("" is the Overview).
+PAGES = [
+    "",
+    "forward",
+    "error",
+    "backward",
+    "update",
+    "worked_example",
+    "gradient_norms",
+    "vanishing",
+    "optimizers",
+    "through_time",
+    "local_minima",
+    "glossary",
+]
 TOLERANCE = 1.0  # px: boxes that share an edge or overlap by anti-aliasing do not count
 
 
@@ -128,10 +145,15 @@ POWER_OF_TEN = re.compile(r"^(10[−-]?[0-9⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+|0\.0
 
 
 def log_labels_off_decades(chart: dict) -> list[str]:
-    """Tick labels of the chart's log axes that are not powers of ten, or appear twice."""
-    labels = chart["logTicks"]
-    bad = [t for t in labels if not POWER_OF_TEN.match(t)]
-    return bad + sorted({t for t in labels if labels.count(t) > 1})
+    """Tick labels of the chart's log axes that are not powers of ten, or appear twice on one.
+
+    Two subplots may each label the same decades: a label repeats only within its own axis.
+    """
+    bad = []
+    for labels in chart["logTicks"]:
+        bad += [t for t in labels if not POWER_OF_TEN.match(t)]
+        bad += sorted({t for t in labels if labels.count(t) > 1})
+    return bad
 
 
 def texts_cut_off(chart: dict, tol: float = 2.0) -> list[str]:
