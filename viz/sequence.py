@@ -11,19 +11,18 @@ from plotly.subplots import make_subplots
 from engine.sequence import KIND_LABELS, SOLVED_SHARE, LengthSweep, SequenceRun
 from engine.sequence.training import memory_kept
 from viz.gradients import positive
-from viz.style import ACCENT, MAGNITUDE, NEUTRAL, base_layout, log_axis
+from viz.style import ACCENT, MAGNITUDE, NEUTRAL, base_layout, legend_below, log_axis
 
 KIND_COLORS = {"rnn": "#6b7280", "lstm": "#2563eb", "attention": "#dc2626"}
 REFERENCE_COLORS = {"dash": "#4b5563", "dot": "#b45309"}
 KIND_MARKERS = {"rnn": "circle", "lstm": "square", "attention": "diamond"}
+
+
 # Below the plot, left-aligned, in the figure's bottom margin: never over the data.
-LEGEND_BELOW = dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0)
-
-
 def _legend_below(fig: go.Figure, entries: int) -> None:
     # Room for the x-axis title and the legend, one entry per row as a phone wraps it
     # (about 26 px a row in the app's font, measured at 390 px wide).
-    fig.update_layout(legend=LEGEND_BELOW, margin=dict(t=80, b=60 + 26 * entries))
+    fig.update_layout(legend=legend_below(), margin=dict(t=80, b=60 + 26 * entries))
 
 
 def _reference_line(fig: go.Figure, x: tuple[float, float], y: float, name: str, dash: str) -> None:
