@@ -1,5 +1,6 @@
 """Backward pass: the error flowing back, one weight's chain rule, a gradient check."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run, StepRecord
@@ -25,9 +26,8 @@ SCALE_KEY = "bw_scale"
 SCALE_LABELS = {"layer": "Each layer its own range", "log": "One shared log scale"}
 
 
-@st.fragment
 def flow_view(run: Run, record: StepRecord) -> None:
-    """The deltas and weight gradients of every layer; the colour scale reruns only this part."""
+    """The deltas and weight gradients of every layer at the step, in the chosen colours."""
     scale = st.radio(
         "Colour scale",
         list(SCALE_LABELS),
@@ -53,9 +53,8 @@ def flow_view(run: Run, record: StepRecord) -> None:
         )
 
 
-@st.fragment
 def chain_rule_view(run: Run, record: StepRecord) -> None:
-    """The chain rule for one weight with the step's numbers; the pickers rerun only this part."""
+    """The chain rule for one weight with the step's numbers."""
     layer, i, j, n = weight_picker.pick_weight(run, record)
     rows = record.x.shape[0]
     terms = chain_rule_terms(run, record.step, layer, i, j)
@@ -71,7 +70,6 @@ def chain_rule_view(run: Run, record: StepRecord) -> None:
         st.dataframe(terms.frame(), hide_index=True, width="stretch")
 
 
-@st.fragment
 def gradient_check_view(run: Run, record: StepRecord) -> None:
     """Backprop's gradient next to a finite-difference estimate, for a few entries per layer."""
     table = gradient_check(run, record.step)
@@ -95,13 +93,30 @@ def gradient_check_view(run: Run, record: StepRecord) -> None:
         st.success(f"All {len(table)} checked entries agree.", icon=":material/check:")
 
 
+def delta_trend(run: Run, record: StepRecord) -> None:
+    """How the error's size changes from the last hidden layer back to h1, in words."""
+    if run.config.depth > 1:
+        norms = delta_norms(record, run.layer_names)
+        st.markdown(
+            f"Here, from the last hidden layer back to h1, ||δ|| {trend(first_last_ratio(norms))}."
+        )
+
+
+def _delta_bars(run: Run) -> go.Figure:
+    """The error size bars at the last recorded step, with a frame per recorded step."""
+    last = run.recorded_steps[-1]
+    norms = delta_norms(run.record_at(last), run.layer_names)
+    return with_delta_frames(delta_norm_figure(run.layer_names, norms, last), run, last)
+
+
 cfg = runs.config()
 
-layout.header(
+link = layout.header(
     "Backward pass",
     "Backpropagation sends the error from the output back to the input, one layer at a "
     "time. Each layer turns the error it receives into δ, the error of its units, and δ "
     "gives the gradient of every weight.",
+    link_later=True,
 )
 layout.try_this(
     "Set **Hidden layers** to 8 and **Activation** to sigmoid, then pick **One shared log "
@@ -114,10 +129,8 @@ layout.try_this(
 run = runs.run()
 layout.divergence_banner(run)
 layout.health_banner(run)
-step = layout.step_picker(run)
-transport.bar(run, step, transport.run_id(cfg))
-record = run.record_at(step)
-rows = record.x.shape[0]
+controls = st.container()
+rows = run.record_at(run.recorded_steps[-1]).x.shape[0]
 if rows < cfg.effective_batch:
     st.caption(
         f"Per-sample values (δ, activations) are kept for the first {rows} of the batch's "
@@ -125,22 +138,14 @@ if rows < cfg.effective_batch:
     )
 
 st.subheader("The error flowing back", divider="gray")
-flow_view(run, record)
-norms = delta_norms(record, run.layer_names)
-delta_fig = delta_norm_figure(run.layer_names, norms, step)
-delta_fig = transport.frames(
-    delta_fig, step, (cfg, "delta"), lambda f: with_delta_frames(f, run, step)
-)
-layout.chart(delta_fig)
+flow = st.container()
+layout.chart(transport.over_steps((cfg, "delta"), lambda: _delta_bars(run)), key="bw_delta")
 st.caption(
     "The size of each layer's error. Every layer multiplies the error by its weights and its "
     "activation's slope on the way back: when that factor is below 1, the bars fall towards h1 "
     "and the first layers barely learn (vanishing gradients)."
 )
-if cfg.depth > 1:
-    st.markdown(
-        f"Here, from the last hidden layer back to h1, ||δ|| {trend(first_last_ratio(norms))}."
-    )
+trend_text = st.container()
 
 st.subheader("The chain rule for one weight", divider="gray")
 st.markdown(
@@ -149,7 +154,7 @@ st.markdown(
     "batch. δ_j itself is the next layer's error, sent back through the weights, times the "
     "slope of the activation."
 )
-chain_rule_view(run, record)
+chain = st.container()
 
 st.subheader("Check these gradients", divider="gray")
 st.markdown(
@@ -161,6 +166,28 @@ st.markdown(
     "gradient, when the difference is under the round-off floor: the rounding of the loss "
     "itself divided by 2ε."
 )
-gradient_check_view(run, record)
+check = st.container()
+nav = st.container()
 
-lesson.nav("app_pages/backward.py")
+
+@st.fragment
+def at_step(run: Run) -> None:
+    """Everything that shows the chosen step: moving the step or a picker reruns only this."""
+    with controls:
+        step = transport.controls(run, cfg)
+    record = run.record_at(step)
+    with flow:
+        flow_view(run, record)
+    with trend_text:
+        delta_trend(run, record)
+    with chain:
+        chain_rule_view(run, record)
+    with check:
+        gradient_check_view(run, record)
+    with link:
+        layout.share_link()
+    with nav:
+        lesson.nav("app_pages/backward.py")
+
+
+at_step(run)

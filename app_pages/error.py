@@ -13,12 +13,10 @@ from viz.error import (
     run_curve,
     target_one_logits,
 )
-from viz.transport import with_moving_line
 
 
-@st.fragment
 def sample_error_view(run: Run, record: StepRecord) -> None:
-    """The error of the lesson's sample (the one the Forward pass showed); reruns only here."""
+    """The error of the lesson's sample (the one the Forward pass showed)."""
     n = weight_picker.pick_sample_slider(record.x.shape[0], "Follow one sample")
     row = prediction_table(run, record).iloc[n]
     values = ", ".join(f"{k} = {v:.4g}" for k, v in row.items() if k != "training row")
@@ -29,10 +27,43 @@ def sample_error_view(run: Run, record: StepRecord) -> None:
     )
 
 
-layout.header(
+def predictions_view(run: Run, record: StepRecord) -> None:
+    """The recorded samples of the step's batch: prediction, target and loss of each."""
+    st.subheader(f"Predictions against targets at step {record.step}")
+    st.markdown(
+        f"The first {len(record.y)} samples of step {record.step}'s batch: what the network "
+        f"predicted, what it should have predicted, and each sample's **{run.config.loss}** "
+        "loss. The step's loss is the mean over the whole batch."
+    )
+    layout.chart(predictions_figure(run, record), key="error_predictions")
+    with st.expander("The numbers"):
+        st.dataframe(prediction_table(run, record), hide_index=True, width="stretch")
+    sample_error_view(run, record)
+
+
+def curves_view(run: Run, record: StepRecord) -> None:
+    """Each loss and its gradient against z, with the step's target-1 samples on them."""
+    sample_z = target_one_logits(run, record)
+    current = run_curve(run.config.loss, run.config.output)
+    layout.chart(loss_functions_figure(sample_z, current), key="error_curves")
+    if sample_z is not None:
+        st.caption(
+            f"Orange dots: the {len(sample_z)} target-1 samples of step {record.step}'s batch, "
+            "at their own z on every curve. On the right, compare how much gradient each loss "
+            "would give the same samples."
+        )
+    else:
+        st.caption(
+            "The orange dots of this run's samples appear for a two-class data set with a "
+            "sigmoid **Output function**."
+        )
+
+
+link = layout.header(
     "Error",
     "The loss compares the prediction ŷ with the target y and sums up, in one number, how "
     "wrong the network is. Its gradient at the output, dL/dz, is where the backward pass starts.",
+    link_later=True,
 )
 layout.try_this(
     "Set **Loss** to mse and **Activation** to sigmoid, then compare the gradients of the "
@@ -50,14 +81,9 @@ st.subheader("Loss over training")
 scale, picker = st.columns([1, 4], gap="large", vertical_alignment="center")
 with scale:
     log_y = layout.loss_scale()
-with picker:
-    step = layout.step_picker(run)
-record = run.record_at(step)
-transport.bar(run, step, transport.run_id(cfg))
-steps = run.recorded_steps
-loss_fig = loss_figure(run, log_y=log_y, step=record.step)
-loss_fig = transport.frames(
-    loss_fig, record.step, (cfg, "loss", log_y), lambda f: with_moving_line(f, steps, record.step)
+player = st.container()
+loss_fig = transport.line_over_steps(
+    (cfg, "loss", log_y), run, lambda step: loss_figure(run, log_y=log_y, step=step)
 )
 layout.chart(loss_fig, key="error_loss")
 st.caption(
@@ -67,22 +93,11 @@ st.caption(
     "means overfitting. The dashed line is the chosen step."
 )
 if cfg.task != "regression":
-    acc_fig = accuracy_figure(run, step=record.step)
-    acc_fig = transport.frames(
-        acc_fig, record.step, (cfg, "acc"), lambda f: with_moving_line(f, steps, record.step)
+    acc_fig = transport.line_over_steps(
+        (cfg, "acc"), run, lambda step: accuracy_figure(run, step=step)
     )
     layout.chart(acc_fig, key="error_accuracy")
-
-st.subheader(f"Predictions against targets at step {record.step}")
-st.markdown(
-    f"The first {len(record.y)} samples of step {record.step}'s batch: what the network "
-    f"predicted, what it should have predicted, and each sample's **{cfg.loss}** loss. "
-    "The step's loss is the mean over the whole batch."
-)
-layout.chart(predictions_figure(run, record), key="error_predictions")
-with st.expander("The numbers"):
-    st.dataframe(prediction_table(run, record), hide_index=True, width="stretch")
-sample_error_view(run, record)
+predictions = st.container()
 
 st.subheader("Why cross-entropy keeps learning where squared error stalls")
 st.markdown(
@@ -118,19 +133,26 @@ st.markdown(
     "against y = (0, 1). Like squared error it is bounded, and its gradient also fades "
     "when the unit saturates."
 )
-sample_z = target_one_logits(run, record)
-current = run_curve(cfg.loss, cfg.output)
-layout.chart(loss_functions_figure(sample_z, current), key="error_curves")
-if sample_z is not None:
-    st.caption(
-        f"Orange dots: the {len(sample_z)} target-1 samples of step {record.step}'s batch, "
-        "at their own z on every curve. On the right, compare how much gradient each loss "
-        "would give the same samples."
-    )
-else:
-    st.caption(
-        "The orange dots of this run's samples appear for a two-class data set with a "
-        "sigmoid **Output function**."
-    )
+curves = st.container()
+nav = st.container()
 
-lesson.nav("app_pages/error.py")
+
+@st.fragment
+def at_step(run: Run) -> None:
+    """Everything that shows the chosen step: moving the step or the sample reruns only this."""
+    with picker:
+        step = layout.step_picker(run)
+    with player:
+        transport.bar(run, step, transport.run_id(cfg))
+    record = run.record_at(step)
+    with predictions:
+        predictions_view(run, record)
+    with curves:
+        curves_view(run, record)
+    with link:
+        layout.share_link()
+    with nav:
+        lesson.nav("app_pages/error.py")
+
+
+at_step(run)

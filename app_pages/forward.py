@@ -1,6 +1,7 @@
 """Forward pass: one sample flowing through the network, and each layer's activations."""
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run, StepRecord
@@ -13,7 +14,7 @@ from viz.forward import (
     layer_heatmap_figure,
 )
 from viz.network_graph import MAX_GRAPH_LAYERS, MAX_GRAPH_UNITS, fits_graph
-from viz.transport import with_box_frames, with_moving_line
+from viz.transport import with_box_frames
 
 LAYER_KEY = "forward_layer"
 
@@ -31,9 +32,8 @@ def _sample_caption(run: Run, record: StepRecord, sample: int) -> str:
     )
 
 
-@st.fragment
 def sample_view(run: Run, record: StepRecord) -> None:
-    """The chosen sample's forward pass; changing the sample reruns only this part."""
+    """The chosen sample's forward pass at the chosen step."""
     sample = weight_picker.pick_sample_slider(record.x.shape[0])
     st.caption(_sample_caption(run, record, sample))
     if fits_graph(run.sizes):
@@ -56,12 +56,19 @@ def sample_view(run: Run, record: StepRecord) -> None:
     layout.chart(layer_heatmap_figure(record, layer, sample), key="forward_heatmap")
 
 
+def _boxes(run: Run) -> go.Figure:
+    """The activation boxes at the last recorded step, with a frame per recorded step."""
+    last = run.recorded_steps[-1]
+    return with_box_frames(activation_boxes_figure(run, run.record_at(last)), run, last)
+
+
 cfg = runs.config()
 
-layout.header(
+link = layout.header(
     "Forward pass",
     "The forward pass turns an input into a prediction, one layer at a time. Here is the "
     "network at the chosen step, with the numbers one sample of that step's batch produced.",
+    link_later=True,
 )
 layout.try_this(
     "Set **Hidden layers** to 8, **Init** to normal and **Init std** to 0.01, then move "
@@ -73,9 +80,7 @@ layout.try_this(
 run = runs.run()
 layout.divergence_banner(run)
 layout.health_banner(run)
-step = layout.step_picker(run)
-transport.bar(run, step, transport.run_id(cfg))
-record = run.record_at(step)
+controls = st.container()
 
 left, right = st.columns([1, 1.4], gap="medium")
 with left:
@@ -95,8 +100,6 @@ with left:
         "The input layer's values are the sample's features x; the output layer's a is the "
         "prediction ŷ."
     )
-with right:
-    sample_view(run, record)
 
 st.subheader("Activations layer by layer", divider="gray")
 st.markdown(
@@ -108,16 +111,26 @@ st.markdown(
 )
 boxes, lines = st.columns([1, 2], gap="medium")
 with boxes:
-    boxes_fig = activation_boxes_figure(run, record)
-    boxes_fig = transport.frames(
-        boxes_fig, record.step, (cfg, "boxes"), lambda f: with_box_frames(f, run, record.step)
-    )
-    layout.chart(boxes_fig, key="forward_boxes")
+    layout.chart(transport.over_steps((cfg, "boxes"), lambda: _boxes(run)), key="forward_boxes")
 with lines:
-    stats_fig = activation_stats_figure(run, step)
-    stats_fig = transport.frames(
-        stats_fig, step, (cfg, "stats"), lambda f: with_moving_line(f, run.recorded_steps, step)
+    stats = transport.line_over_steps(
+        (cfg, "stats"), run, lambda step: activation_stats_figure(run, step)
     )
-    layout.chart(stats_fig, key="forward_stats")
+    layout.chart(stats, key="forward_stats")
+nav = st.container()
 
-lesson.nav("app_pages/forward.py")
+
+@st.fragment
+def at_step(run: Run) -> None:
+    """Everything that shows the chosen step: moving the step or the sample reruns only this."""
+    with controls:
+        step = transport.controls(run, cfg)
+    with right:
+        sample_view(run, run.record_at(step))
+    with link:
+        layout.share_link()
+    with nav:
+        lesson.nav("app_pages/forward.py")
+
+
+at_step(run)

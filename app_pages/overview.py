@@ -5,6 +5,7 @@ from typing import Literal
 
 import streamlit as st
 
+from engine import Run
 from engine.analysis.grid import animation_steps, max_frames, predictions_on_grid
 from ui import layout, lesson, runs, transport
 from ui.sentences import diagram_caption, metric_delta
@@ -126,11 +127,12 @@ def _metric_tiles(run) -> None:
 
 cfg = runs.config()
 
-layout.header(
+link = layout.header(
     "Overview",
     "Backpropagation is how a neural network learns from its mistakes. Every training step "
     "does the four things below; this app shows each one with the real numbers of the "
     "network you set up in the sidebar.",
+    link_later=True,
 )
 layout.try_this(
     "Press **▶ Play** above the charts to watch the network learn. Then set **Units per layer** "
@@ -156,8 +158,6 @@ if not runs.is_cached(cfg, runs.uploaded_dataset()):
         layout.chart(data_figure(runs.data_for(cfg, runs.uploaded_dataset())), key="overview_data")
 with controls:
     run = runs.run()
-    step = layout.step_picker(run)
-    transport.bar(run, step, transport.run_id(cfg))
 with banner:
     layout.divergence_banner(run)
     layout.health_banner(run)
@@ -190,5 +190,18 @@ for col, (page, label, icon, note) in zip(st.columns(len(MORE_PAGES)), MORE_PAGE
     col.caption(note)
 
 layout.downloads(run, key="overview_dl")
+nav = st.container()
 
-lesson.nav("app_pages/overview.py")
+
+@st.fragment
+def at_step(run: Run) -> None:
+    """The step and its transport: moving the step reruns only this, not the charts."""
+    with controls:
+        transport.controls(run, cfg)
+    with link:
+        layout.share_link()
+    with nav:
+        lesson.nav("app_pages/overview.py")
+
+
+at_step(run)

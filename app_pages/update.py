@@ -5,15 +5,14 @@ import streamlit as st
 from engine import Run, StepRecord
 from engine.analysis.chain_rule import chain_rule_terms
 from engine.analysis.update_rule import has_update, step_effect, update_ratios, update_terms
-from ui import layout, lesson, runs, weight_picker
+from ui import layout, lesson, runs, transport, weight_picker
 from viz.gradients import update_ratio_figure
 from viz.optimizers import OPTIMIZER_LABELS
 from viz.update import loss_change_sentence, ratio_sentence, update_lines
 
 
-@st.fragment
 def weight_view(run: Run, record: StepRecord) -> None:
-    """The chosen weight's update term by term; the pickers rerun only this part."""
+    """The chosen weight's update term by term."""
     layer, i, j, n = weight_picker.pick_weight(run, record)
     t = update_terms(run, record.step, layer, i, j)
     tiles = (
@@ -58,44 +57,20 @@ def weight_view(run: Run, record: StepRecord) -> None:
     )
 
 
-cfg = runs.config()
-run = runs.run()
-
-layout.header(
-    "Update",
-    "The backward pass gave every weight its gradient dL/dw. The optimizer now moves each "
-    "weight a little against it, and the next step starts from the new weights. Here is "
-    "that move for one weight, with the numbers of the chosen step.",
-)
-# Compare the other of SGD and Adam with the one this run uses.
-other = "sgd" if cfg.optimizer == "adam" else "adam"
-layout.try_this(
-    f"Set **Optimizer** to {other} and compare the step of the same weight: Adam divides by "
-    "the gradient's typical size, so weights with tiny and large gradients take steps of "
-    "similar size, up to about the learning rate; SGD's step is lr times the gradient.",
-    apply={"optimizer": other},
-    key="try_update",
-)
-layout.divergence_banner(run)
-step = layout.step_picker(run)
-record = run.record_at(step)
-st.markdown(
-    f"Optimizer: **{OPTIMIZER_LABELS[cfg.optimizer][1]}**, learning rate **{cfg.lr:g}**"
-    + (f", weight decay **{cfg.weight_decay:g}**." if cfg.weight_decay else ".")
-)
-
-if not has_update(run, record.step):
-    if record.step == run.diverged_at:
-        st.warning(
-            f"At step {record.step} the loss was not a finite number, so no update was "
-            "applied. Pick an earlier **Step**."
-        )
-    else:
-        st.warning(
-            "This network is too large to keep the optimizer's update at the recorded steps. "
-            "Use fewer **Hidden layers** or **Units per layer** to see it."
-        )
-else:
+def step_view(run: Run, record: StepRecord) -> None:
+    """The chosen step's update of one weight, and what it did to the batch's loss."""
+    if not has_update(run, record.step):
+        if record.step == run.diverged_at:
+            st.warning(
+                f"At step {record.step} the loss was not a finite number, so no update was "
+                "applied. Pick an earlier **Step**."
+            )
+        else:
+            st.warning(
+                "This network is too large to keep the optimizer's update at the recorded "
+                "steps. Use fewer **Hidden layers** or **Units per layer** to see it."
+            )
+        return
     st.subheader("One weight, before and after", divider="gray")
     weight_view(run, record)
 
@@ -111,17 +86,63 @@ else:
         border=True,
     )
     st.markdown(loss_change_sentence(effect.loss_before, effect.loss_after, record.step))
-    if cfg.dropout:
+    if run.config.dropout:
         st.caption(
             "Both losses are measured without dropout, so they differ from the training "
             "loss of the step, which dropped units at random."
         )
-    st.subheader("Update ratios over training", divider="gray")
-    fig = layout.figure(update_ratio_figure, (cfg, record.step), run, record.step)
-    layout.chart(fig, key="update_ratios")
-    st.caption(
-        "Every layer's update ratio at every step; the dashed line is the rule of thumb and "
-        "the vertical line the chosen step."
-    )
 
-lesson.nav("app_pages/update.py")
+
+cfg = runs.config()
+run = runs.run()
+
+link = layout.header(
+    "Update",
+    "The backward pass gave every weight its gradient dL/dw. The optimizer now moves each "
+    "weight a little against it, and the next step starts from the new weights. Here is "
+    "that move for one weight, with the numbers of the chosen step.",
+    link_later=True,
+)
+# Compare the other of SGD and Adam with the one this run uses.
+other = "sgd" if cfg.optimizer == "adam" else "adam"
+layout.try_this(
+    f"Set **Optimizer** to {other} and compare the step of the same weight: Adam divides by "
+    "the gradient's typical size, so weights with tiny and large gradients take steps of "
+    "similar size, up to about the learning rate; SGD's step is lr times the gradient.",
+    apply={"optimizer": other},
+    key="try_update",
+)
+layout.divergence_banner(run)
+controls = st.container()
+st.markdown(
+    f"Optimizer: **{OPTIMIZER_LABELS[cfg.optimizer][1]}**, learning rate **{cfg.lr:g}**"
+    + (f", weight decay **{cfg.weight_decay:g}**." if cfg.weight_decay else ".")
+)
+body = st.container()
+
+st.subheader("Update ratios over training", divider="gray")
+ratios = transport.line_over_steps(
+    (cfg, "update"), run, lambda step: update_ratio_figure(run, step)
+)
+layout.chart(ratios, key="update_ratios")
+st.caption(
+    "Every layer's update ratio at every step; the dashed line is the rule of thumb and "
+    "the vertical line the chosen step."
+)
+nav = st.container()
+
+
+@st.fragment
+def at_step(run: Run) -> None:
+    """Everything that shows the chosen step: moving the step or a picker reruns only this."""
+    with controls:
+        step = transport.controls(run, cfg)
+    with body:
+        step_view(run, run.record_at(step))
+    with link:
+        layout.share_link()
+    with nav:
+        lesson.nav("app_pages/update.py")
+
+
+at_step(run)

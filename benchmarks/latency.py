@@ -191,6 +191,7 @@ APP_INTERACTIONS = [
     Interaction("Forward pass: Step -1", "/forward", "Step", "ArrowLeft", where="main"),
     Interaction("Error: Step -1", "/error", "Step", "ArrowLeft", where="main"),
     Interaction("Backward pass: Step -1", "/backward", "Step", "ArrowLeft", where="main"),
+    Interaction("Update: Step -1", "/update", "Step", "ArrowLeft", where="main"),
     Interaction("Gradient norms: Step -1", "/gradient_norms", "Step", "ArrowLeft", where="main"),
     Interaction("Vanishing: Hidden layers +1", "/vanishing", "Hidden layers", fresh=True),
     Interaction("Optimizers: Hidden layers +1", "/optimizers", "Hidden layers", fresh=True),

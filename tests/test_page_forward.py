@@ -43,9 +43,12 @@ def test_defaults_draw_graph_boxes_and_lines(default_page):
     at = default_page
     assert_ok(at, charts=3)
     assert not page_warnings(at)
-    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
+    specs = plotly_specs(at)
+    titles = [spec["layout"]["title"]["text"] for spec in specs]
     assert titles[0].startswith(f"Sample 0, step {STEP}")
-    assert titles[1].startswith(f"Activations a per layer, step {STEP}")
+    # The boxes show the chosen step through their frame of that name (the transport's).
+    frame = next(f for f in specs[1]["frames"] if f["name"] == str(STEP))
+    assert frame["layout"]["title"]["text"].startswith(f"Activations a per layer, step {STEP}")
     assert titles[2].startswith("Activations over training")
     assert f"f(z) = {ACTIVATION_LATEX['tanh']}" in at.latex[1].value
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from engine import Run
 from engine.analysis.health import assess_run, suggested_lr
@@ -51,18 +52,28 @@ def share_url() -> str:
     return f"{base}?{query}" if query else base or "?"
 
 
-def header(title: str, intro: str) -> None:
-    """Page title, a copy-link button and a one-paragraph introduction.
+def header(title: str, intro: str, link_later: bool = False) -> DeltaGenerator:
+    """Page title, a copy-link button and a one-paragraph introduction; the link's container.
 
     Drawn before the page fetches its run, so a cold link shows what the page is about
-    while the network trains.
+    while the network trains. With `link_later`, the page's step fragment writes the link
+    into the returned container (share_link), so it follows the step without a full rerun.
     """
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.title(title)
     with right.popover("Copy link", icon=":material/link:", width="stretch"):
-        st.code(share_url(), language=None, wrap_lines=True)
-        st.caption("Anyone who opens this link sees exactly this run, at this step.")
+        link = st.container()
+    if not link_later:
+        with link:
+            share_link()
     st.markdown(intro)
+    return link
+
+
+def share_link() -> None:
+    """The address of this page as it is now, ready to copy."""
+    st.code(share_url(), language=None, wrap_lines=True)
+    st.caption("Anyone who opens this link sees exactly this run, at this step.")
 
 
 # A widget bound with bind="query-params" writes its displayed label (format_func's text)

@@ -18,9 +18,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run
-from ui.layout import STEP_KEY
+from ui.layout import STEP_KEY, step_picker
 from ui.runs import CACHE_TTL, data_key
-from viz.transport import shows_step
+from viz.transport import with_moving_line
 
 KEY = "transport"
 SPEEDS = (2, 5, 10, 20)  # recorded steps per second
@@ -108,23 +108,29 @@ def run_id(cfg: object) -> str:
     return hashlib.sha1(f"{cfg!r}|{data_key()}".encode()).hexdigest()[:12]
 
 
+def controls(run: Run, cfg: object) -> int:
+    """The page's Step slider and its transport; the recorded step chosen."""
+    step = step_picker(run)
+    bar(run, step, run_id(cfg))
+    return step
+
+
 @st.cache_resource(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
-def _frames(name: str, key: Hashable, _build: Callable[[], tuple]) -> tuple:
+def _built(key: Hashable, _build: Callable[[], go.Figure]) -> go.Figure:
     return _build()
 
 
-def frames(
-    fig: go.Figure, at: int, key: Hashable, add: Callable[[go.Figure], go.Figure]
-) -> go.Figure:
-    """`fig` (drawn at step `at`) with the frames `add` gives it, built once per `key`.
+def over_steps(key: Hashable, build: Callable[[], go.Figure]) -> go.Figure:
+    """The chart `build` makes (one frame per recorded step, drawn at the last), built once.
 
-    A chart's frames hold every recorded step, so they do not change with the chosen step:
-    key names the run and the view settings only (e.g. (config, layer)), and choosing
-    another step reuses them. `add` must build frames that do not depend on `at`.
+    Such a chart does not depend on the chosen step: the transport shows the step in the
+    browser, so choosing another one rebuilds and resends nothing. `key` names the chart, the
+    run (its Config) and every view setting; the figure is shared read-only.
     """
-    name = f"{add.__module__}.{getattr(add, '__qualname__', repr(add))}"
-    built = _frames(name, (key, data_key()), lambda: tuple(add(go.Figure(fig)).frames))
-    # Assigning fig.frames validates every frame again: 30-70 ms per chart here, more than
-    # the chart itself. These were validated when built and are only read: share them.
-    fig._frame_objs = list(built)
-    return shows_step(fig, at)
+    return _built((key, data_key()), build)
+
+
+def line_over_steps(key: Hashable, run: Run, build: Callable[[int], go.Figure]) -> go.Figure:
+    """over_steps for a chart whose only step-dependent part is its step line: build(step)."""
+    last = run.recorded_steps[-1]
+    return over_steps(key, lambda: with_moving_line(build(last), run.recorded_steps, last))
