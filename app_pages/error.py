@@ -1,5 +1,6 @@
 """Error: the loss over training, per sample, and how each loss turns an error into a gradient."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run, StepRecord
@@ -7,12 +8,11 @@ from ui import layout, lesson, runs, transport, weight_picker
 from viz.error import (
     accuracy_figure,
     loss_figure,
-    loss_functions_figure,
     prediction_table,
     predictions_figure,
-    run_curve,
     target_one_logits,
 )
+from viz.transport import animated_loss_functions, with_prediction_frames
 
 
 def sample_error_view(run: Run, record: StepRecord) -> None:
@@ -27,25 +27,26 @@ def sample_error_view(run: Run, record: StepRecord) -> None:
     )
 
 
-def predictions_view(run: Run, record: StepRecord) -> None:
-    """The recorded samples of the step's batch: prediction, target and loss of each."""
+def predictions_text(run: Run, record: StepRecord) -> None:
+    """What the predictions chart below shows at the step."""
     st.subheader(f"Predictions against targets at step {record.step}")
     st.markdown(
         f"The first {len(record.y)} samples of step {record.step}'s batch: what the network "
         f"predicted, what it should have predicted, and each sample's **{run.config.loss}** "
         "loss. The step's loss is the mean over the whole batch."
     )
-    layout.chart(predictions_figure(run, record), key="error_predictions")
+
+
+def predictions_numbers(run: Run, record: StepRecord) -> None:
+    """The step's predictions as a table, and the lesson's sample in words."""
     with st.expander("The numbers"):
         st.dataframe(prediction_table(run, record), hide_index=True, width="stretch")
     sample_error_view(run, record)
 
 
-def curves_view(run: Run, record: StepRecord) -> None:
-    """Each loss and its gradient against z, with the step's target-1 samples on them."""
+def curves_caption(run: Run, record: StepRecord) -> None:
+    """What the orange dots of the loss functions chart are at the step."""
     sample_z = target_one_logits(run, record)
-    current = run_curve(run.config.loss, run.config.output)
-    layout.chart(loss_functions_figure(sample_z, current), key="error_curves")
     if sample_z is not None:
         st.caption(
             f"Orange dots: the {len(sample_z)} target-1 samples of step {record.step}'s batch, "
@@ -57,6 +58,12 @@ def curves_view(run: Run, record: StepRecord) -> None:
             "The orange dots of this run's samples appear for a two-class data set with a "
             "sigmoid **Output function**."
         )
+
+
+def _predictions(run: Run) -> go.Figure:
+    """The predictions chart at the last recorded step, with a frame per recorded step."""
+    last = run.recorded_steps[-1]
+    return with_prediction_frames(predictions_figure(run, run.record_at(last)), run, last)
 
 
 link = layout.header(
@@ -98,6 +105,10 @@ if cfg.task != "regression":
     )
     layout.chart(acc_fig, key="error_accuracy")
 predictions = st.container()
+layout.chart(
+    transport.over_steps((cfg, "predictions"), lambda: _predictions(run)), key="error_predictions"
+)
+numbers = st.container()
 
 st.subheader("Why cross-entropy keeps learning where squared error stalls")
 st.markdown(
@@ -133,7 +144,9 @@ st.markdown(
     "against y = (0, 1). Like squared error it is bounded, and its gradient also fades "
     "when the unit saturates."
 )
-curves = st.container()
+curves = transport.over_steps((cfg, "curves"), lambda: animated_loss_functions(run))
+layout.chart(curves, key="error_curves")
+curves_text = st.container()
 nav = st.container()
 
 
@@ -146,9 +159,11 @@ def at_step(run: Run) -> None:
         transport.bar(run, step, transport.run_id(cfg))
     record = run.record_at(step)
     with predictions:
-        predictions_view(run, record)
-    with curves:
-        curves_view(run, record)
+        predictions_text(run, record)
+    with numbers:
+        predictions_numbers(run, record)
+    with curves_text:
+        curves_caption(run, record)
     with link:
         layout.share_link()
     with nav:

@@ -1,5 +1,7 @@
 """Gradient norms: how big each layer's gradient and update are, at every step of training."""
 
+from functools import partial
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -133,11 +135,7 @@ def distributions() -> None:
     for column, tensor, label in ((left, "W", "|W|"), (right, "dW", "|dL/dW|")):
         steps, bands = percentile_bands(run, layer, tensor)
         fig = transport.line_over_steps(
-            (cfg, tensor, layer),
-            run,
-            lambda step, steps=steps, bands=bands, label=label: distribution_bands(
-                steps, bands, label, layer, step
-            ),
+            (cfg, tensor, layer), run, partial(distribution_bands, steps, bands, label, layer)
         )
         with column:
             layout.chart(fig, key=f"gn_{tensor.lower()}")

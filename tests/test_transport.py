@@ -9,13 +9,15 @@ import pytest
 
 from engine import Config, train
 from engine.analysis.experiments import gradient_flow
+from engine.analysis.loss_curves import loss_curve, per_sample_loss
 from tests.apptest_utils import decode, plotly_specs, run_page
 from ui.transport import readout
+from viz.error import target_one_logits
 
 # Page -> how many of its charts move with the transport.
 MOVING = {
     "app_pages/forward.py": 2,
-    "app_pages/error.py": 2,
+    "app_pages/error.py": 4,
     "app_pages/backward.py": 1,
     "app_pages/gradient_norms.py": 6,
     "app_pages/update.py": 1,
@@ -61,6 +63,33 @@ def test_moving_charts_do_not_change_with_the_step(page):
     first = [json.dumps(s) for s in _with_step_frames(at)]
     at.select_slider(key="step").set_value(40).run()
     assert [json.dumps(s) for s in _with_step_frames(at)] == first
+
+
+def test_error_frames_hold_each_steps_predictions_and_samples():
+    run = train(Config())
+    at = run_page("app_pages/error.py", {"step": "100"})
+    specs = {s["layout"]["title"]["text"].split(" at step")[0]: s for s in _with_step_frames(at)}
+    predictions = specs["Predictions against targets"]
+    curves = specs["Loss functions and their gradients"]
+    for frame in predictions["frames"][::10]:
+        record = run.records[int(frame["name"])]
+        cfg = run.config
+        losses = per_sample_loss(cfg.loss, cfg.output, record.layers["out"].z, record.y)
+        np.testing.assert_allclose(decode(frame["data"][-1]["y"]), losses)
+        np.testing.assert_allclose(decode(frame["data"][0]["y"]), record.y_hat[:, 0])
+        assert (
+            frame["layout"]["title"]["text"] == f"Predictions against targets at step {record.step}"
+        )
+    reach = []
+    for frame in curves["frames"][::10]:
+        z = target_one_logits(run, run.records[int(frame["name"])])
+        reach.append(z)
+        bce = loss_curve("bce", z, 1.0)
+        np.testing.assert_allclose(decode(frame["data"][3]["x"]), bce.z)  # bce's dL/dz panel
+        np.testing.assert_allclose(decode(frame["data"][3]["y"]), bce.dz)
+    # The curves reach every step's samples, so no frame's dots fall off them.
+    grid = decode(next(t for t in curves["data"] if t["name"].startswith("MSE"))["customdata"])
+    assert grid.min() <= min(z.min() for z in reach) and grid.max() >= max(z.max() for z in reach)
 
 
 def test_readout_names_each_steps_numbers():

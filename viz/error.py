@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -88,12 +90,35 @@ def prediction_table(run: Run, record: StepRecord) -> pd.DataFrame:
     return table
 
 
+def prediction_series(run: Run, record: StepRecord) -> list[dict[str, Any]]:
+    """What each trace of predictions_figure shows at one step, in trace order."""
+    y, y_hat = record.y, record.y_hat
+    per_loss = per_sample_loss(run.config.loss, run.config.output, record.layers["out"].z, y)
+    custom = np.column_stack([record.batch_index, record.x[:, :2]])
+    if y.shape[1] == 1:
+        series: list[dict[str, Any]] = [
+            dict(y=with_gaps(y_hat[:, 0]), customdata=custom),
+            dict(y=y[:, 0]),
+        ]
+    else:
+        target = y.argmax(axis=1)
+        series = [dict(y=with_gaps(y_hat[:, k]), customdata=custom) for k in range(y.shape[1])]
+        colors = [CLASS_COLORS[t % len(CLASS_COLORS)] for t in target]
+        series.append(dict(customdata=target, marker=dict(color=colors)))
+    series.append(dict(y=with_gaps(per_loss)))
+    return series
+
+
+def predictions_title(step: int) -> str:
+    """The predictions chart's title at `step`."""
+    return f"Predictions against targets at step {step}"
+
+
 def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
     """Prediction against target for each recorded sample of the batch, and its loss."""
-    y, y_hat = record.y, record.y_hat
-    loss, output = run.config.loss, run.config.output
+    y = record.y
     rows = np.arange(y.shape[0])
-    per_loss = per_sample_loss(loss, output, record.layers["out"].z, y)
+    series = prediction_series(run, record)
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -101,18 +126,16 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
         vertical_spacing=0.08,
         row_heights=[0.62, 0.38],
     )
-    custom = np.column_stack([record.batch_index, record.x[:, :2]])
     where = "row %{x} (training row %{customdata[0]})<br>x = (%{customdata[1]:.3g}, "
     where += "%{customdata[2]:.3g})"
     if y.shape[1] == 1:
         fig.add_trace(
             go.Bar(
                 x=rows,
-                y=with_gaps(y_hat[:, 0]),
                 name="prediction ŷ",
                 marker=dict(color=SERIES["train"], opacity=0.75),
-                customdata=custom,
                 hovertemplate=where + "<br>ŷ = %{y:.4g}<extra></extra>",
+                **series[0],
             ),
             row=1,
             col=1,
@@ -120,11 +143,11 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=rows,
-                y=y[:, 0],
                 mode="markers",
                 name="target y",
                 marker=dict(symbol="line-ew", size=18, line=dict(width=3, color="#111827")),
                 hovertemplate="row %{x}<br>y = %{y:.4g}<extra></extra>",
+                **series[1],
             ),
             row=1,
             col=1,
@@ -134,16 +157,15 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
             fig.add_trace(
                 go.Bar(
                     x=rows,
-                    y=with_gaps(y_hat[:, k]),
                     name=f"ŷ class {k}",
                     marker=dict(color=CLASS_COLORS[k % len(CLASS_COLORS)], opacity=0.8),
-                    customdata=custom,
                     hovertemplate=where + f"<br>ŷ class {k} = %{{y:.4g}}<extra></extra>",
+                    **series[k],
                 ),
                 row=1,
                 col=1,
             )
-        target = y.argmax(axis=1)
+        stars = series[y.shape[1]]
         fig.add_trace(
             go.Scatter(
                 x=rows,
@@ -153,10 +175,10 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
                 marker=dict(
                     symbol="star",
                     size=11,
-                    color=[CLASS_COLORS[t % len(CLASS_COLORS)] for t in target],
+                    color=stars["marker"]["color"],
                     line=dict(width=1, color="#111827"),
                 ),
-                customdata=target,
+                customdata=stars["customdata"],
                 hovertemplate="row %{x}<br>target class %{customdata}<extra></extra>",
             ),
             row=1,
@@ -166,18 +188,18 @@ def predictions_figure(run: Run, record: StepRecord) -> go.Figure:
     fig.add_trace(
         go.Bar(
             x=rows,
-            y=with_gaps(per_loss),
             name="sample loss",
             marker=dict(color=ACCENT),
             hovertemplate="row %{x}<br>loss %{y:.4g}<extra></extra>",
+            **series[-1],
         ),
         row=2,
         col=1,
     )
-    base_layout(fig, f"Predictions against targets at step {record.step}", height=480)
+    base_layout(fig, predictions_title(record.step), height=480)
     fig.update_xaxes(title_text="sample in the batch (recorded rows)", row=2, col=1)
     fig.update_yaxes(title_text="output", row=1, col=1)
-    fig.update_yaxes(title_text=f"loss ({loss})", row=2, col=1)
+    fig.update_yaxes(title_text=f"loss ({run.config.loss})", row=2, col=1)
     return fig
 
 
@@ -203,11 +225,27 @@ def curve_grid(sample_z: np.ndarray | None = None) -> np.ndarray:
     return z_grid(lo, hi, int(25 * (hi - lo)) + 1)
 
 
+def sample_marks(sample_z: np.ndarray, losses: list[str]) -> list[dict[str, np.ndarray]]:
+    """The samples' points on each loss's two panels (L against ŷ, dL/dz against z), in the
+    order loss_functions_figure draws them."""
+    marks = []
+    for name in losses:
+        m = loss_curve(name, sample_z, 1.0)
+        marks += [dict(x=m.y_hat, y=m.value), dict(x=m.z, y=m.dz)]
+    return marks
+
+
 def loss_functions_figure(
-    sample_z: np.ndarray | None = None, current: str | None = None
+    sample_z: np.ndarray | None = None,
+    current: str | None = None,
+    reach: np.ndarray | None = None,
 ) -> go.Figure:
-    """Each loss against the prediction, and its gradient dL/dz, for a target of 1."""
-    curves = loss_curves(curve_grid(sample_z))
+    """Each loss against the prediction, and its gradient dL/dz, for a target of 1.
+
+    With sample_z (even empty), the samples are marked on every curve; the curves reach
+    those z, and the z in `reach` when given.
+    """
+    curves = loss_curves(curve_grid(sample_z if reach is None else reach))
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -252,30 +290,28 @@ def loss_functions_figure(
                 row=1,
                 col=col,
             )
-    if sample_z is not None and sample_z.size:
-        for i, name in enumerate(curves):
-            marks = loss_curve(name, sample_z, curves[name].target)
-            mark_panels = (
-                (marks.y_hat, marks.value, "ŷ = %{x:.4g}<br>L = %{y:.4g}"),
-                (marks.z, marks.dz, "z = %{x:.4g}<br>dL/dz = %{y:.4g}"),
+    if sample_z is not None:
+        marks = sample_marks(sample_z, list(curves))
+        for k, points in enumerate(marks):
+            name, col = list(curves)[k // 2], k % 2 + 1
+            values = (
+                "ŷ = %{x:.4g}<br>L = %{y:.4g}" if col == 1 else "z = %{x:.4g}<br>dL/dz = %{y:.4g}"
             )
-            for col, (x, y, values) in enumerate(mark_panels, start=1):
-                fig.add_trace(
-                    go.Scatter(
-                        x=x,
-                        y=y,
-                        mode="markers",
-                        name="this run's target-1 samples",
-                        legendgroup="samples",
-                        showlegend=i == 0 and col == 1,
-                        marker=dict(
-                            color=ACCENT, size=8, opacity=0.8, line=dict(width=1, color="#111827")
-                        ),
-                        hovertemplate=f"a sample, with {name}<br>{values}<extra></extra>",
+            fig.add_trace(
+                go.Scatter(
+                    mode="markers",
+                    name="this run's target-1 samples",
+                    legendgroup="samples",
+                    showlegend=k == 0,
+                    marker=dict(
+                        color=ACCENT, size=8, opacity=0.8, line=dict(width=1, color="#111827")
                     ),
-                    row=1,
-                    col=col,
-                )
+                    hovertemplate=f"a sample, with {name}<br>{values}<extra></extra>",
+                    **points,
+                ),
+                row=1,
+                col=col,
+            )
     base_layout(fig, "Loss functions and their gradients", height=420)
     fig.update_layout(margin=dict(t=110))
     fig.update_xaxes(title_text="ŷ = σ(z)", range=[0, 1], row=1, col=1)

@@ -16,7 +16,16 @@ import plotly.graph_objects as go
 from engine import Run
 from engine.analysis.chain_rule import delta_norms
 from engine.analysis.experiments import gradient_flow
+from engine.analysis.loss_curves import CURVE_OUTPUTS
 from viz.curves import with_gaps
+from viz.error import (
+    loss_functions_figure,
+    prediction_series,
+    predictions_title,
+    run_curve,
+    sample_marks,
+    target_one_logits,
+)
 from viz.gradients import log_axis, positive
 from viz.network_graph import EDGE_BINS, edge_bins, fits_graph, node_positions
 from viz.overview import boundary_figure, loss_figure, network_diagram
@@ -274,3 +283,47 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
         )
     out.frames = frames
     return shows_step(out, last)
+
+
+def with_prediction_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
+    """The predictions chart (drawn at `at`), with a frame per recorded step holding that
+    step's predictions, targets and sample losses."""
+    frames = []
+    for s in run.recorded_steps:
+        series = prediction_series(run, run.records[s])
+        frames.append(
+            dict(
+                name=str(s),
+                data=series,
+                traces=list(range(len(series))),
+                layout=dict(title=dict(text=predictions_title(s))),
+            )
+        )
+    fig.frames = frames
+    return shows_step(fig, at)
+
+
+def animated_loss_functions(run: Run) -> go.Figure:
+    """The loss functions chart with the run's target-1 samples marked at the last recorded
+    step, and a frame per recorded step marking that step's samples instead.
+
+    The curves reach every step's samples, so they are the same in every frame.
+    """
+    last = run.recorded_steps[-1]
+    current = run_curve(run.config.loss, run.config.output)
+    per_step = {s: target_one_logits(run, run.records[s]) for s in run.recorded_steps}
+    if per_step[last] is None:
+        return loss_functions_figure(None, current)  # no samples to mark: nothing moves
+    reach = np.concatenate([z for z in per_step.values() if z is not None])
+    fig = loss_functions_figure(per_step[last], current, reach=reach)
+    losses = list(CURVE_OUTPUTS)
+    first = len(fig.data) - 2 * len(losses)  # the sample marks come after the curves
+    fig.frames = [
+        dict(
+            name=str(s),
+            data=sample_marks(z if z is not None else np.empty(0), losses),
+            traces=list(range(first, len(fig.data))),
+        )
+        for s, z in per_step.items()
+    ]
+    return shows_step(fig, last)
