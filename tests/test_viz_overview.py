@@ -7,6 +7,7 @@ import pytest
 
 from engine import Config, train
 from engine.analysis.grid import animation_steps, grid_for, max_frames, predictions_on_grid
+from tests.apptest_utils import decode
 from ui.settings import config_from_params
 from viz.network_graph import fits_graph
 from viz.overview import boundary_figure, loss_figure, network_diagram
@@ -87,10 +88,11 @@ def test_binary_boundary_values_frames_and_slider(binary_run):
     fig = boundary_figure(binary_run, steps, preds, chosen=10)
     start = steps.index(10)
     np.testing.assert_allclose(np.asarray(fig.data[0].z), preds[start], rtol=1e-6)
-    assert len(fig.frames) == len(steps) <= 8
-    for k, frame in enumerate(fig.frames):
-        assert frame.name == str(steps[k])
-        np.testing.assert_allclose(np.asarray(frame.data[0].z), preds[k], rtol=1e-6)
+    frames = fig.to_dict()["frames"]
+    assert len(frames) == len(steps) <= 8
+    for k, frame in enumerate(frames):
+        assert frame["name"] == str(steps[k])
+        np.testing.assert_allclose(decode(frame["data"][0]["z"]), preds[k], rtol=1e-6)
     assert fig.layout.sliders[0].active == start
     xs, ys, _ = grid_for(binary_run.data, RES)
     assert tuple(fig.layout.xaxis.range) == (xs[0], xs[-1])

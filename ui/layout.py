@@ -17,6 +17,7 @@ from ui.runs import CACHE_TTL, config, data_key
 from ui.sentences import health_message
 from ui.settings import LR_GRID, SETTING_LABELS, SETTINGS
 from ui.text import plain
+from viz.frames import copy_figure
 from viz.style import TEMPLATES
 
 STEP_KEY = "step"
@@ -240,7 +241,7 @@ def themed(fig: go.Figure) -> go.Figure:
     """
     if theme_type() == "light":
         return fig
-    dark = go.Figure(fig)
+    dark = copy_figure(fig)
     dark.update_layout(template=TEMPLATES["dark"])
     return dark
 

@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from engine import StepRecord
 from engine.analysis.chain_rule import ChainTerms
+from viz.frames import attach_frames
 from viz.optimizers import OPTIMIZER_LABELS
 from viz.style import (
     DIVERGING,
@@ -207,7 +208,7 @@ def _animate(fig: go.Figure, names: list[str]) -> None:
                 traces=list(range(2 * n)),
             )
         )
-    fig.frames = frames
+    attach_frames(fig, frames)
     fig.update_layout(
         margin=dict(b=110),  # the top margin is base_layout's, which fits the title
         **animation_controls(

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from engine import Run
 from engine.analysis.grid import grid_for
 from viz.curves import loss_traces, with_gaps
+from viz.frames import attach_frames
 from viz.network_graph import blocks_figure, fits_graph, network_figure
 from viz.style import (
     ACCENT,
@@ -83,13 +84,15 @@ def _background(run: Run, xs: np.ndarray, ys: np.ndarray, z: np.ndarray):
     )
 
 
-def _frame_data(task: str, z: np.ndarray):
+def frame_data(task: str, z: np.ndarray) -> dict:
     """Only what changes between animation frames: the grid values (the rest stays)."""
     if task == "binary":
-        return go.Contour(z=_f32(z))
+        return dict(type="contour", z=_f32(z))
     if task == "multiclass":
-        return go.Heatmap(z=z.argmax(axis=-1).astype(np.int8), customdata=_f32(z.max(axis=-1)))
-    return go.Heatmap(z=_f32(z))
+        return dict(
+            type="heatmap", z=z.argmax(axis=-1).astype(np.int8), customdata=_f32(z.max(axis=-1))
+        )
+    return dict(type="heatmap", z=_f32(z))
 
 
 def _point_traces(run: Run) -> list[go.Scatter]:
@@ -152,11 +155,11 @@ def boundary_figure(run: Run, steps: list[int], preds: np.ndarray, chosen: int) 
     start = int(np.argmin(np.abs(np.asarray(steps) - chosen)))
     fig = go.Figure([_background(run, xs, ys, preds[start]), *_point_traces(run)])
     frame_names = [str(s) for s in steps]
-    # Frames as plain dicts: building go.Frame objects costs ~100x more for the same JSON.
-    fig.frames = [
-        dict(name=name, data=[_frame_data(run.data.task, preds[i])], traces=[0])
+    frames = [
+        dict(name=name, data=[frame_data(run.data.task, preds[i])], traces=[0])
         for i, name in enumerate(frame_names)
     ]
+    attach_frames(fig, frames)
     title = {
         "binary": "Decision boundary (black line: output 0.5)",
         "multiclass": "Decision regions (colour: largest output)",

@@ -26,9 +26,10 @@ from viz.error import (
     sample_marks,
     target_one_logits,
 )
+from viz.frames import attach_frames
 from viz.gradients import log_axis, positive
 from viz.network_graph import EDGE_BINS, edge_bins, fits_graph, node_positions
-from viz.overview import boundary_figure, loss_figure, network_diagram
+from viz.overview import boundary_figure, frame_data, loss_figure, network_diagram
 
 
 def shows_step(fig: go.Figure, step: int) -> go.Figure:
@@ -44,7 +45,7 @@ def with_moving_line(fig: go.Figure, steps: list[int], at: int) -> go.Figure:
     lines = {i for i, sh in enumerate(shapes) if sh.get("x0") == at and sh.get("x1") == at}
     if not lines:
         return fig
-    fig.frames = [
+    frames = [
         dict(
             name=str(s),
             layout=dict(
@@ -53,6 +54,7 @@ def with_moving_line(fig: go.Figure, steps: list[int], at: int) -> go.Figure:
         )
         for s in steps
     ]
+    attach_frames(fig, frames)
     return shows_step(fig, at)
 
 
@@ -91,7 +93,7 @@ def with_box_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
                 layout=dict(title=dict(text=title.replace(f"step {at}", f"step {s}"))),
             )
         )
-    fig.frames = frames
+    attach_frames(fig, frames)
     return shows_step(fig, at)
 
 
@@ -117,7 +119,7 @@ def with_delta_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
                 ),
             )
         )
-    fig.frames = frames
+    attach_frames(fig, frames)
     return shows_step(fig, at)
 
 
@@ -142,17 +144,16 @@ def with_flow_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
                 ),
             )
         )
-    fig.frames = frames
+    attach_frames(fig, frames)
     return shows_step(fig, at)
 
 
 def without_controls(fig: go.Figure) -> go.Figure:
-    """A copy of `fig` without its own play buttons and slider: the page's transport drives it."""
-    out = go.Figure(fig)
-    out.layout.updatemenus = ()
-    out.layout.sliders = ()
-    out.update_layout(margin=dict(b=60))
-    return out
+    """`fig` without its own play buttons and slider: the page's transport drives it."""
+    fig.layout.updatemenus = ()
+    fig.layout.sliders = ()
+    fig.update_layout(margin=dict(b=60))
+    return fig
 
 
 def animated_boundary(run: Run, steps: list[int], preds: np.ndarray) -> go.Figure:
@@ -178,10 +179,12 @@ def animated_boundary(run: Run, steps: list[int], preds: np.ndarray) -> go.Figur
             name=background.name,
         )
         frames = [
-            dict(name=f.name, data=[dict(type="heatmap", z=f.data[0].z)], traces=[0])
-            for f in fig.frames
+            dict(
+                name=str(s), data=[dict(frame_data("binary", preds[i]), type="heatmap")], traces=[0]
+            )
+            for i, s in enumerate(steps)
         ]
-        fig = go.Figure([heat, *fig.data[1:]], layout=fig.layout, frames=frames)
+        fig = attach_frames(go.Figure([heat, *fig.data[1:]], layout=fig.layout), frames)
         fig.update_layout(title_text="Decision boundary (white: output 0.5)")
     return shows_step(fig, steps[-1])
 
@@ -221,7 +224,7 @@ def animated_loss(run: Run, log_y: bool = False) -> go.Figure:
                 traces=[marker, marker + 1],
             )
         )
-    fig.frames = frames
+    attach_frames(fig, frames)
     return shows_step(fig, steps[-1])
 
 
@@ -241,7 +244,7 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
                 for name, n, w in zip(run.layer_names, run.sizes[1:], row, strict=True)
             ]
             frames.append(dict(name=str(s), data=[dict(text=text)], traces=[len(fig.data) - 1]))
-        fig.frames = frames
+        attach_frames(fig, frames)
         return shows_step(fig, last)
     pos = node_positions(run.sizes)
     fixed = len(fig.data) - 2  # the diagram's edge traces, then the weight hover and the units
@@ -267,7 +270,7 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
             dict(
                 name=str(s),
                 data=[
-                    *edge_bins(weights, pos, w_max),
+                    *(dict(x=t["x"], y=t["y"]) for t in edge_bins(weights, pos, w_max)),
                     dict(
                         marker=dict(
                             color=np.concatenate([W.reshape(-1) for W in weights]),
@@ -281,7 +284,7 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
                 layout=dict(title=dict(text=title.replace(f"step {last}", f"step {s}"))),
             )
         )
-    out.frames = frames
+    attach_frames(out, frames)
     return shows_step(out, last)
 
 
@@ -299,7 +302,7 @@ def with_prediction_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
                 layout=dict(title=dict(text=predictions_title(s))),
             )
         )
-    fig.frames = frames
+    attach_frames(fig, frames)
     return shows_step(fig, at)
 
 
@@ -318,7 +321,7 @@ def animated_loss_functions(run: Run) -> go.Figure:
     fig = loss_functions_figure(per_step[last], current, reach=reach)
     losses = list(CURVE_OUTPUTS)
     first = len(fig.data) - 2 * len(losses)  # the sample marks come after the curves
-    fig.frames = [
+    frames = [
         dict(
             name=str(s),
             data=sample_marks(z if z is not None else np.empty(0), losses),
@@ -326,4 +329,5 @@ def animated_loss_functions(run: Run) -> go.Figure:
         )
         for s, z in per_step.items()
     ]
+    attach_frames(fig, frames)
     return shows_step(fig, last)
