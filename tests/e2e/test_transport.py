@@ -132,7 +132,7 @@ def test_step_advances_one_recorded_step_and_the_link_opens_there(app, page):
 
 @pytest.mark.parametrize(
     ("path", "moving"),
-    [("/gradient_norms", 6), ("/forward", 2), ("/backward", 1), ("/error", 2)],
+    [("/gradient_norms", 6), ("/forward", 2), ("/backward", 1), ("/error", 4), ("/update", 1)],
 )
 def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
     steps = train(Config(steps=120)).recorded_steps
@@ -144,4 +144,37 @@ def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
     app.until(lambda: _all_at(app, steps[1], moving), 20, "the charts one recorded step on")
     app.until(lambda: app.params().get("step") == str(steps[1]), 15, "the step in the URL")
     app.wait()
+    assert app.exceptions() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "moving"),
+    [("/", 3), ("/gradient_norms", 6), ("/error", 4), ("/update", 1)],
+)
+def test_moving_the_step_slider_resends_no_chart(app, path, moving):
+    """The Step slider reruns only the page's step fragment: the charts that carry a frame
+    per step stay in the browser and move there; the server sends a few KB, not the charts."""
+    steps = train(Config(steps=120)).recorded_steps
+    app.open(f"{path}?steps=120&step={steps[5]}")
+    app.charts_drawn(moving)
+    app.until(lambda: _all_at(app, steps[5], moving), 20, f"every chart at step {steps[5]}")
+    received: list[int] = []
+    cdp = app.page.context.new_cdp_session(app.page)
+    cdp.send("Network.enable")
+    cdp.on(
+        "Network.webSocketFrameReceived",
+        lambda event: received.append(len(event["response"]["payloadData"])),
+    )
+    thumb = (
+        app.page.locator('[data-testid="stMain"] [data-testid="stSlider"]')
+        .filter(has=app.page.get_by_text("Step", exact=True))
+        .locator('input[type="range"]')
+    )
+    thumb.focus()
+    thumb.press("ArrowLeft")
+    app.until(lambda: _all_at(app, steps[4], moving), 20, f"every chart at step {steps[4]}")
+    app.until(lambda: app.params().get("step") == str(steps[4]), 15, "the step in the URL")
+    app.wait()
+    # A full rerun resends every chart: 150-900 KB on these pages (benchmarks/latency.py).
+    assert 0 < sum(received) < 40_000, f"{sum(received)} bytes for one step"
     assert app.exceptions() == []
