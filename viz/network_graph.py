@@ -40,15 +40,15 @@ def edge_colour(sign: int, k: int) -> str:
 def edge_bins(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float) -> list[dict]:
     """Edges binned by sign and |w| into 2 x EDGE_BINS line traces, empty bins included.
 
-    Each bin is one trace of segments (NaN between them, where Plotly breaks the line) with
-    its colour and width, always in the same order, so animation frames of different steps
-    can replace one another's x and y. Positions are whole or half numbers, exact in float32.
+    Each bin is one trace of segments (None between them) with its colour and width, always
+    in the same order, so animation frames of different steps can replace one another.
     """
     traces = []
     for sign in (1, -1):
         for k in range(EDGE_BINS):
             lo, hi = k / EDGE_BINS, (k + 1) / EDGE_BINS
-            xs, ys = [], []
+            xs: list[float | None] = []
+            ys: list[float | None] = []
             for layer, W in enumerate(weights):
                 rel = sign * W / w_max
                 in_bin = (rel > lo) & (rel <= hi)
@@ -56,15 +56,15 @@ def edge_bins(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float) ->
                     in_bin |= rel == 0
                 i_idx, j_idx = np.nonzero(in_bin)
                 start, end = pos[layer][i_idx], pos[layer + 1][j_idx]
-                gap = np.full(len(i_idx), np.nan)
-                xs.append(np.column_stack([start[:, 0], end[:, 0], gap]).ravel())
-                ys.append(np.column_stack([start[:, 1], end[:, 1], gap]).ravel())
+                for (x0, y0), (x1, y1) in zip(_compact(start), _compact(end), strict=True):
+                    xs += [x0, x1, None]
+                    ys += [y0, y1, None]
             mid = (k + 0.5) / EDGE_BINS
             traces.append(
                 dict(
                     type="scatter",
-                    x=np.concatenate(xs).astype(np.float32),
-                    y=np.concatenate(ys).astype(np.float32),
+                    x=xs,
+                    y=ys,
                     mode="lines",
                     line=dict(color=edge_colour(sign, k), width=0.4 + MAX_EDGE_WIDTH * mid),
                     hoverinfo="skip",
@@ -72,6 +72,11 @@ def edge_bins(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float) ->
                 )
             )
     return traces
+
+
+def _compact(points: np.ndarray) -> list[list[float]]:
+    """Unit positions (whole or half numbers) with whole ones as ints: shorter JSON per frame."""
+    return [[int(v) if v == int(v) else v for v in row] for row in points.tolist()]
 
 
 def _edge_hover(
@@ -145,7 +150,7 @@ def network_figure(
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
     pos = node_positions(sizes)
     w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
-    fig = go.Figure([t for t in edge_bins(weights, pos, w_max) if len(t["x"])])
+    fig = go.Figure([t for t in edge_bins(weights, pos, w_max) if t["x"]])
     if highlight is not None:
         hx: list[float | None] = []
         hy: list[float | None] = []
