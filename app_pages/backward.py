@@ -20,14 +20,22 @@ from viz.backward import (
     delta_norm_figure,
     flow_figure,
 )
-from viz.transport import with_delta_frames
+from viz.transport import with_delta_frames, with_flow_step_frames
 
 SCALE_KEY = "bw_scale"
 SCALE_LABELS = {"layer": "Each layer its own range", "log": "One shared log scale"}
 
 
-def flow_view(run: Run, record: StepRecord) -> None:
-    """The deltas and weight gradients of every layer at the step, in the chosen colours."""
+def _flow(run: Run, scale: str) -> go.Figure:
+    """The flow heatmaps at the last recorded step, with a frame per recorded step."""
+    last = run.recorded_steps[-1]
+    fig = flow_figure(run.record_at(last), run.layer_names, scale)
+    return with_flow_step_frames(fig, run, last, scale)
+
+
+@st.fragment
+def flow_view(run: Run) -> None:
+    """The deltas and weight gradients of every layer; the colour scale reruns only this part."""
     scale = st.radio(
         "Colour scale",
         list(SCALE_LABELS),
@@ -37,7 +45,8 @@ def flow_view(run: Run, record: StepRecord) -> None:
         help="Each layer its own range: colours compare units within a layer. Shared log "
         "scale: colours compare layers, over eight powers of ten.",
     )
-    layout.chart(flow_figure(record, run.layer_names, scale), key="bw_flow")
+    fig = transport.over_steps((run.config, "flow", scale), lambda: _flow(run, scale))
+    layout.chart(fig, key="bw_flow")
     st.caption(
         "Top row: δ = dL/dz of each unit (columns) for each recorded sample (rows). Bottom row: "
         "dL/dW, one cell per weight, from unit i of the layer below (rows) to unit j (columns). "
@@ -138,7 +147,7 @@ if rows < cfg.effective_batch:
     )
 
 st.subheader("The error flowing back", divider="gray")
-flow = st.container()
+flow_view(run)
 layout.chart(transport.over_steps((cfg, "delta"), lambda: _delta_bars(run)), key="bw_delta")
 st.caption(
     "The size of each layer's error. Every layer multiplies the error by its weights and its "
@@ -176,8 +185,6 @@ def at_step(run: Run) -> None:
     with controls:
         step = transport.controls(run, cfg)
     record = run.record_at(step)
-    with flow:
-        flow_view(run, record)
     with trend_text:
         delta_trend(run, record)
     with chain:

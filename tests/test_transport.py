@@ -18,15 +18,20 @@ from viz.error import target_one_logits
 MOVING = {
     "app_pages/forward.py": 2,
     "app_pages/error.py": 4,
-    "app_pages/backward.py": 1,
+    "app_pages/backward.py": 2,
     "app_pages/gradient_norms.py": 6,
     "app_pages/update.py": 1,
 }
 
 
 def _with_step_frames(at) -> list[dict]:
-    specs = plotly_specs(at)
-    return [s for s in specs if s.get("frames") and all(f["name"].isdigit() for f in s["frames"])]
+    """The charts with a frame per step, each with those frames only (a chart may have others)."""
+    charts = []
+    for spec in plotly_specs(at):
+        steps = [f for f in spec.get("frames", []) if f["name"].isdigit()]
+        if steps:
+            charts.append({**spec, "frames": steps})
+    return charts
 
 
 @pytest.mark.parametrize("page", MOVING)
@@ -63,6 +68,31 @@ def test_moving_charts_do_not_change_with_the_step(page):
     first = [json.dumps(s) for s in _with_step_frames(at)]
     at.select_slider(key="step").set_value(40).run()
     assert [json.dumps(s) for s in _with_step_frames(at)] == first
+
+
+@pytest.mark.parametrize("scale", ["layer", "log"])
+def test_backward_flow_frames_hold_each_steps_errors(scale):
+    run = train(Config())
+    at = run_page("app_pages/backward.py", {"step": "100"})
+    at.radio(key="bw_scale").set_value(scale).run()
+    flow = _with_step_frames(at)[0]
+    names = [t["name"] for t in flow["data"]]
+    for frame in flow["frames"][::15]:
+        record = run.records[int(frame["name"])]
+        assert frame["layout"]["title"]["text"].startswith(
+            f"Error flowing back, step {record.step}"
+        )
+        for layer in run.layer_names:
+            delta = frame["data"][names.index(f"{layer} delta")]
+            dw = frame["data"][names.index(f"{layer} dW")]
+            shown = decode(delta["z" if scale == "layer" else "customdata"])
+            np.testing.assert_array_equal(
+                shown.reshape(record.layers[layer].delta.shape), record.layers[layer].delta
+            )
+            shown = decode(dw["z" if scale == "layer" else "customdata"])
+            np.testing.assert_array_equal(
+                shown.reshape(record.layers[layer].dW.shape), record.layers[layer].dW
+            )
 
 
 def test_error_frames_hold_each_steps_predictions_and_samples():

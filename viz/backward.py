@@ -71,6 +71,41 @@ def _log_colorbar(floor: float) -> dict:
     )
 
 
+def flow_title(record: StepRecord, layer_names: list[str], names: list[str]) -> str:
+    """The flow figure's title at the record's step (how many layers and units it shows)."""
+    cropped = any(
+        record.layers[n].delta.shape[1] > MAX_UNITS or record.layers[n].dW.shape[0] > MAX_UNITS
+        for n in names
+    )
+    title = f"Error flowing back, step {record.step}"
+    if len(names) < len(layer_names):
+        title += f" ({len(names)} of {len(layer_names)} layers)"
+    if cropped:
+        title += f" (first {MAX_UNITS} units)"
+    return title
+
+
+def flow_series(
+    record: StepRecord, names: list[str], scale: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """What each heatmap of flow_figure shows at one step, (delta, dW) per layer in order,
+    and the layout that goes with it (the log scale's tick labels)."""
+    deltas = [record.layers[n].delta[:MAX_UNITS, :MAX_UNITS] for n in names]
+    grads = [record.layers[n].dW[:MAX_UNITS, :MAX_UNITS] for n in names]
+    top = max(_max_abs(v) for v in deltas + grads)
+    floor = top * 10.0**-LOG_DECADES if top > 0 else 1.0
+    series: list[dict[str, Any]] = []
+    for name, delta, grad in zip(names, deltas, grads, strict=True):
+        for values, full in ((delta, record.layers[name].delta), (grad, record.layers[name].dW)):
+            if scale == "layer":
+                m = _max_abs(full) or 1.0
+                series.append(dict(z=values, zmin=-m, zmax=m, colorbar=dict(tickvals=[-m, 0, m])))
+            else:
+                series.append(dict(z=_signed_log(values, floor), customdata=values))
+    layout = dict(coloraxis=dict(colorbar=_log_colorbar(floor))) if scale == "log" else {}
+    return series, layout
+
+
 def flow_figure(
     record: StepRecord, layer_names: list[str], scale: str = "layer", max_layers: int = MAX_LAYERS
 ) -> go.Figure:
@@ -81,8 +116,7 @@ def flow_figure(
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
     names = shown_layers(layer_names, max_layers)
-    deltas = [record.layers[n].delta[:MAX_UNITS, :MAX_UNITS] for n in names]
-    grads = [record.layers[n].dW[:MAX_UNITS, :MAX_UNITS] for n in names]
+    series, log_layout = flow_series(record, names, scale)
     fig = make_subplots(
         rows=2,
         cols=len(names),
@@ -96,35 +130,32 @@ def flow_figure(
     )
     if len(names) > NARROW_PANELS:
         fig.update_annotations(font_size=10)  # the layer names over narrow panels
-    top = max(_max_abs(v) for v in deltas + grads)
-    floor = top * 10.0**-LOG_DECADES if top > 0 else 1.0
-    log_bar = _log_colorbar(floor)
     for col, name in enumerate(names, start=1):
-        for row, values, what, y_label in (
-            (1, deltas[col - 1], "δ = dL/dz", "sample %{y}, unit %{x}"),
-            (2, grads[col - 1], "dL/dW", "w from unit %{y} to unit %{x}"),
+        for row, what, y_label in (
+            (1, "δ = dL/dz", "sample %{y}, unit %{x}"),
+            (2, "dL/dW", "w from unit %{y} to unit %{x}"),
         ):
-            full = record.layers[name].delta if row == 1 else record.layers[name].dW
-            m = _max_abs(full) or 1.0
+            shown = series[2 * (col - 1) + row - 1]
+            rows_n, cols_n = shown["z"].shape
             trace: dict[str, Any] = dict(
                 name=f"{name} {'delta' if row == 1 else 'dW'}",
-                x=np.arange(values.shape[1]),
-                y=np.arange(values.shape[0]),
-                xgap=0.5 if values.shape[1] <= 16 else 0,
-                ygap=0.5 if values.shape[0] <= 16 else 0,
+                x=np.arange(cols_n),
+                y=np.arange(rows_n),
+                xgap=0.5 if cols_n <= 16 else 0,
+                ygap=0.5 if rows_n <= 16 else 0,
             )
             if scale == "layer":
                 trace.update(
-                    z=values,
+                    z=shown["z"],
                     colorscale=DIVERGING,
                     zmid=0.0,
-                    zmin=-m,
-                    zmax=m,
+                    zmin=shown["zmin"],
+                    zmax=shown["zmax"],
                     hovertemplate=f"{name}: {y_label}<br>{what} = %{{z:.4g}}<extra></extra>",
                     showscale=(row == 1 and col == len(names)),
                     colorbar=dict(
                         title=dict(text="value / layer's<br>max |value|", side="top"),
-                        tickvals=[-m, 0, m],
+                        tickvals=shown["colorbar"]["tickvals"],
                         ticktext=["−max", "0", "+max"],
                         thickness=12,
                         len=0.9,
@@ -132,14 +163,13 @@ def flow_figure(
                 )
             else:
                 trace.update(
-                    z=_signed_log(values, floor),
-                    customdata=values,
+                    z=shown["z"],
+                    customdata=shown["customdata"],
                     coloraxis="coloraxis",
                     hovertemplate=f"{name}: {y_label}<br>{what} = %{{customdata:.4g}}"
                     "<extra></extra>",
                 )
             fig.add_trace(go.Heatmap(**trace), row=row, col=col)
-            rows_n, cols_n = values.shape
             # Many narrow panels (a deep network on a phone): only the first panel labels its
             # first unit and its rows; hover names every cell.
             narrow = len(names) > NARROW_PANELS
@@ -166,19 +196,10 @@ def flow_figure(
                 colorscale=DIVERGING,
                 cmin=-LOG_DECADES * LOG_TICKS,
                 cmax=LOG_DECADES * LOG_TICKS,
-                colorbar=log_bar,
+                colorbar=log_layout["coloraxis"]["colorbar"],
             )
         )
-    cropped = any(
-        record.layers[n].delta.shape[1] > MAX_UNITS or record.layers[n].dW.shape[0] > MAX_UNITS
-        for n in names
-    )
-    title = f"Error flowing back, step {record.step}"
-    if len(names) < len(layer_names):
-        title += f" ({len(names)} of {len(layer_names)} layers)"
-    if cropped:
-        title += f" (first {MAX_UNITS} units)"
-    base_layout(fig, title, height=560)
+    base_layout(fig, flow_title(record, layer_names, names), height=560)
     fig.update_xaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(title=dict(text="δ: sample", font=dict(size=12)), row=1, col=1)

@@ -54,7 +54,7 @@ def encoded(value: Any) -> Any:
 
 
 def attach_frames(fig: go.Figure, frames: list[dict[str, Any]]) -> go.Figure:
-    """`fig` with `frames` (dicts of name, data, traces, layout) attached unchecked.
+    """`fig` with `frames` (dicts of name, data, traces, layout) added unchecked.
 
     Assigning fig.frames validates every property of every frame: for the charts the
     transport moves, that cost more than building the chart (110 of the network diagram's
@@ -64,7 +64,7 @@ def attach_frames(fig: go.Figure, frames: list[dict[str, Any]]) -> go.Figure:
     Arrays are encoded here, once: every st.plotly_chart call deep-copies the frames, and
     copying the encoded text costs a quarter of copying the arrays.
     """
-    fig._frame_objs = tuple(_Frame(encoded(f)) for f in frames)
+    fig._frame_objs = (*fig._frame_objs, *(_Frame(encoded(f)) for f in frames))
     return fig
 
 

@@ -17,6 +17,7 @@ from engine import Run
 from engine.analysis.chain_rule import delta_norms
 from engine.analysis.experiments import gradient_flow
 from engine.analysis.loss_curves import CURVE_OUTPUTS
+from viz.backward import flow_series, flow_title, shown_layers
 from viz.curves import with_gaps
 from viz.error import (
     loss_functions_figure,
@@ -331,3 +332,23 @@ def animated_loss_functions(run: Run) -> go.Figure:
     ]
     attach_frames(fig, frames)
     return shows_step(fig, last)
+
+
+def with_flow_step_frames(fig: go.Figure, run: Run, at: int, scale: str) -> go.Figure:
+    """The error flow heatmaps (drawn at `at`, with their own frames revealing the layers),
+    with a frame per recorded step holding that step's deltas and gradients.
+
+    The layer frames only show and hide traces, and the step frames only change their
+    values, so the two animations do not undo each other.
+    """
+    names = shown_layers(run.layer_names)
+    frames = []
+    for s in run.recorded_steps:
+        record = run.records[s]
+        series, layout = flow_series(record, names, scale)
+        layout["title"] = dict(text=flow_title(record, run.layer_names, names))
+        frames.append(
+            dict(name=str(s), data=series, traces=list(range(len(series))), layout=layout)
+        )
+    attach_frames(fig, frames)
+    return shows_step(fig, at)
