@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
@@ -183,7 +182,12 @@ def health_banner(run: Run, key: str = "health") -> None:
 
 
 def step_picker(run: Run, label: str = "Step") -> int:
-    """A slider over the run's recorded steps, shared by the pages and kept in the URL."""
+    """A slider over the run's recorded steps, shared by the pages and kept in the URL.
+
+    Not bound to the URL: Streamlit drops a bound widget's parameter from the address when
+    the page changes, so the step is written to the URL here, like the lesson's choices
+    (and left out at the last step, where a link without it opens).
+    """
     steps = run.recorded_steps
     current = st.session_state.get(STEP_KEY)
     raw = st.session_state.pop(RAW_STEP_KEY, None)
@@ -191,22 +195,26 @@ def step_picker(run: Run, label: str = "Step") -> int:
         st.warning(
             f"step: {plain(raw)} is not a recorded step of this run; showing step {steps[-1]}."
         )
-    help_text = (
-        f"Full tensors are recorded at {len(steps)} of the {run.steps_run} steps "
-        f"(every {run.stride}), always including the first and the last."
-    )
-    options: dict[str, Any] = {
-        "options": steps,
-        "key": STEP_KEY,
-        "bind": "query-params",
-        "help": help_text,
-    }
     if current is None:
-        # The session's first slider: the URL decides, else the last step.
-        return int(st.select_slider(label, value=steps[-1], **options))
+        # The session's first slider: the link decides (checked on load), else the last step.
+        linked = st.query_params.get(STEP_KEY, "")
+        current = int(linked) if linked.isdigit() else steps[-1]
     # Each page's slider is a separate widget: carry the chosen step over explicitly.
     st.session_state[STEP_KEY] = current if current in steps else steps[-1]
-    return int(st.select_slider(label, **options))
+    step = int(
+        st.select_slider(
+            label,
+            options=steps,
+            key=STEP_KEY,
+            help=f"Full tensors are recorded at {len(steps)} of the {run.steps_run} steps "
+            f"(every {run.stride}), always including the first and the last.",
+        )
+    )
+    if step == steps[-1]:
+        st.query_params.pop(STEP_KEY, None)
+    elif st.query_params.get(STEP_KEY) != str(step):
+        st.query_params[STEP_KEY] = str(step)
+    return step
 
 
 # Built figures, shared by all sessions: Plotly's object model makes building a figure

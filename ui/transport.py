@@ -5,6 +5,11 @@ together: the browser animates each to the frame of the current step, a few time
 without asking the server. Pause, Step and To start hand the step back to the server once:
 it becomes the page's Step (kept in the URL, so the link reproduces it and the other pages
 open there).
+
+Each page draws its Step slider, this transport and whatever shows the step in words or
+tables in one st.fragment, written into containers placed through the page: a step change
+reruns that fragment only, and the charts, built once per run at the last step
+(over_steps), stay in the browser and move there.
 """
 
 from __future__ import annotations

@@ -51,11 +51,8 @@ def test_next_carries_the_settings_the_step_and_the_weight(app):
     app.wait()
     assert app.charts_drawn() >= 1
     assert app.exceptions() == []
-    # The step is carried in the session (its slider drops it from the address on a page
-    # change); the page shows it.
-    assert {k: app.params().get(k) for k in link if k != "step"} == {
-        k: v for k, v in link.items() if k != "step"
-    }
+    # Everything stays in the address, the step too, so the link reproduces the page.
+    assert {k: app.params().get(k) for k in link} == link
     t = update_terms(train(Config(steps=30)), 12, "h2", 0, 3)
     assert app.metric("w before") == f"{t.w_before:.6g}"
     assert app.page.get_by_text("before the update of step 12", exact=False).count() == 1
