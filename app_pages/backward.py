@@ -191,10 +191,7 @@ def at_step(run: Run) -> None:
         chain_rule_view(run, record)
     with check:
         gradient_check_view(run, record)
-    with link:
-        layout.share_link()
-    with nav:
-        lesson.nav("app_pages/backward.py")
+    lesson.links_at_step(link, nav, "app_pages/backward.py")
 
 
 at_step(run)

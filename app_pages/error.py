@@ -164,10 +164,7 @@ def at_step(run: Run) -> None:
         predictions_numbers(run, record)
     with curves_text:
         curves_caption(run, record)
-    with link:
-        layout.share_link()
-    with nav:
-        lesson.nav("app_pages/error.py")
+    lesson.links_at_step(link, nav, "app_pages/error.py")
 
 
 at_step(run)

@@ -127,10 +127,7 @@ def at_step(run: Run) -> None:
         step = transport.controls(run, cfg)
     with right:
         sample_view(run, run.record_at(step))
-    with link:
-        layout.share_link()
-    with nav:
-        lesson.nav("app_pages/forward.py")
+    lesson.links_at_step(link, nav, "app_pages/forward.py")
 
 
 at_step(run)

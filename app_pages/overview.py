@@ -198,10 +198,7 @@ def at_step(run: Run) -> None:
     """The step and its transport: moving the step reruns only this, not the charts."""
     with controls:
         transport.controls(run, cfg)
-    with link:
-        layout.share_link()
-    with nav:
-        lesson.nav("app_pages/overview.py")
+    lesson.links_at_step(link, nav, "app_pages/overview.py")
 
 
 at_step(run)

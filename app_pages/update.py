@@ -139,10 +139,7 @@ def at_step(run: Run) -> None:
         step = transport.controls(run, cfg)
     with body:
         step_view(run, run.record_at(step))
-    with link:
-        layout.share_link()
-    with nav:
-        lesson.nav("app_pages/update.py")
+    lesson.links_at_step(link, nav, "app_pages/update.py")
 
 
 at_step(run)

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from ui.layout import STEP_KEY
+from ui.layout import STEP_KEY, share_link
 from ui.page_params import I_KEY, J_KEY, LAYER_KEY, SAMPLE_KEY
 
 # (script, title, icon) in lesson order.
@@ -104,3 +105,12 @@ def nav(page: str) -> None:
         right.page_link(
             script, label=f"Next: {title}", icon=icon, icon_position="right", query_params=params
         )
+
+
+def links_at_step(link: DeltaGenerator, nav_slot: DeltaGenerator, page: str) -> None:
+    """The copy link and the Previous/Next links of `page`, written by its step fragment
+    into the containers the page placed for them, so they carry the chosen step."""
+    with link:
+        share_link()
+    with nav_slot:
+        nav(page)
