@@ -28,6 +28,7 @@ PAGES = {
     "Forward pass": "app_pages/forward.py",
     "Error": "app_pages/error.py",
     "Backward pass": "app_pages/backward.py",
+    "Update": "app_pages/update.py",
     "Worked example": "app_pages/worked_example.py",
     "Gradient norms": "app_pages/gradient_norms.py",
     "Vanishing gradients": "app_pages/vanishing.py",
