@@ -101,7 +101,7 @@ def test_error_frames_hold_each_steps_predictions_and_samples():
     specs = {s["layout"]["title"]["text"].split(" at step")[0]: s for s in _with_step_frames(at)}
     predictions = specs["Predictions against targets"]
     curves = specs["Loss functions and their gradients"]
-    for frame in predictions["frames"][::10]:
+    for frame in predictions["frames"]:
         record = run.records[int(frame["name"])]
         cfg = run.config
         losses = per_sample_loss(cfg.loss, cfg.output, record.layers["out"].z, record.y)
@@ -110,6 +110,9 @@ def test_error_frames_hold_each_steps_predictions_and_samples():
         assert (
             frame["layout"]["title"]["text"] == f"Predictions against targets at step {record.step}"
         )
+        # The axes span every step's values: a frame does not rescale them.
+        assert predictions["layout"]["yaxis2"]["range"][1] >= np.nanmax(losses)
+        assert predictions["layout"]["yaxis"]["range"][1] >= np.nanmax(record.y_hat)
     reach = []
     for frame in curves["frames"][::10]:
         z = target_one_logits(run, run.records[int(frame["name"])])

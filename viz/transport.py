@@ -291,10 +291,17 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
 
 def with_prediction_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
     """The predictions chart (drawn at `at`), with a frame per recorded step holding that
-    step's predictions, targets and sample losses."""
+    step's predictions, targets and sample losses.
+
+    Both axes span every step's values: a frame does not rescale its axes, so a step with
+    larger losses than the drawn one would run off the chart.
+    """
     frames = []
+    outputs, losses = [np.array([0.0])], [np.array([0.0])]
     for s in run.recorded_steps:
         series = prediction_series(run, run.records[s])
+        outputs += [np.asarray(d["y"], dtype=float) for d in series[:-1] if "y" in d]
+        losses.append(np.asarray(series[-1]["y"], dtype=float))
         frames.append(
             dict(
                 name=str(s),
@@ -303,6 +310,14 @@ def with_prediction_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
                 layout=dict(title=dict(text=predictions_title(s))),
             )
         )
+    if run.data.task == "multiclass":
+        outputs.append(np.array([1.12]))  # the target-class stars above the bars
+    for row, values in ((1, outputs), (2, losses)):
+        finite = np.concatenate(values)
+        finite = finite[np.isfinite(finite)]
+        lo, hi = float(finite.min()), float(finite.max())
+        pad = 0.05 * (hi - lo) or 0.5
+        fig.update_yaxes(range=[lo - pad if lo < 0 else 0.0, hi + pad], row=row, col=1)
     attach_frames(fig, frames)
     return shows_step(fig, at)
 
