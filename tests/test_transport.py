@@ -125,6 +125,27 @@ def test_error_frames_hold_each_steps_predictions_and_samples():
     assert grid.min() <= min(z.min() for z in reach) and grid.max() >= max(z.max() for z in reach)
 
 
+def test_moving_charts_span_every_steps_values():
+    """A frame does not rescale its axes: the drawn axes must hold every step's values."""
+    params = {"activation": "relu", "lr": "0.1", "steps": "120"}  # activations grow
+    at = run_page("app_pages/forward.py", params)
+    boxes = next(c for c in _with_step_frames(at) if c["data"][0]["type"] == "box")
+    lo, hi = boxes["layout"]["yaxis"]["range"]
+    for frame in boxes["frames"]:
+        for box in frame["data"]:
+            assert lo <= box["lowerfence"][0] and box["upperfence"][0] <= hi
+    for page, title in (("backward", "Size of the error"), ("gradient_norms", "Gradient flow")):
+        at = run_page(f"app_pages/{page}.py", params)
+        bars = next(
+            c for c in _with_step_frames(at) if c["layout"]["title"]["text"].startswith(title)
+        )
+        lo, hi = bars["layout"]["yaxis"]["range"]  # a log axis: powers of ten
+        for frame in bars["frames"]:
+            sizes = np.concatenate([decode(bar["y"]) for bar in frame["data"]])
+            sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+            assert lo <= np.log10(sizes).min() and np.log10(sizes).max() <= hi, frame["name"]
+
+
 def test_readout_names_each_steps_numbers():
     run = train(Config(steps=50))
     lines = readout(run)

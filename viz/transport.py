@@ -9,6 +9,7 @@ the frame of that name. The frames hold only what changes between steps.
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -61,12 +62,16 @@ def with_moving_line(fig: go.Figure, steps: list[int], at: int) -> go.Figure:
 
 def with_box_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
     """The activation boxes (one per hidden layer, drawn at `at`), with a frame per recorded
-    step holding that step's quartiles, mean and range of each layer's activations."""
+    step holding that step's quartiles, mean and range of each layer's activations.
+
+    The y axis spans every step's activations: a frame does not rescale its axes.
+    """
     names = run.layer_names[:-1]
     if len(fig.data) != len(names):
         return fig  # a layer without finite activations has no box: leave the chart still
     title = fig.layout.title.text
     frames = []
+    lo, hi = np.inf, -np.inf
     for s in run.recorded_steps:
         boxes = []
         for name in names:
@@ -75,6 +80,7 @@ def with_box_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
             if a.size == 0:
                 return fig
             q1, med, q3 = np.percentile(a, [25, 50, 75])
+            lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
             boxes.append(
                 dict(
                     type="box",
@@ -94,43 +100,56 @@ def with_box_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
                 layout=dict(title=dict(text=title.replace(f"step {at}", f"step {s}"))),
             )
         )
+    pad = 0.05 * (hi - lo) or 0.1
+    fig.update_yaxes(range=[lo - pad, hi + pad])
     attach_frames(fig, frames)
     return shows_step(fig, at)
 
 
+def fixed_log_axis(*arrays: np.ndarray) -> dict:
+    """log_axis over every step's values, with its range always given: a frame does not
+    rescale its axes, and log_axis leaves a range of more than a decade to Plotly's autorange
+    (which the browser works out once, from the drawn step only)."""
+    axis = log_axis(*arrays)
+    values = np.concatenate([np.ravel(a) for a in arrays])
+    logs = np.log10(values[np.isfinite(values) & (values > 0)])
+    if logs.size:
+        axis["range"] = [math.floor(logs.min() - 0.05), math.ceil(logs.max() + 0.05)]
+    return axis
+
+
 def with_delta_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
     """The error size bars (||delta|| per layer, drawn at `at`), with a frame per recorded
-    step holding that step's bars, title and tick spacing."""
+    step holding that step's bars and title.
+
+    One log axis spans every step's sizes, so the bars of different steps compare.
+    """
     title = fig.layout.title.text
-    frames = []
+    frames, shown = [], []
     for s in run.recorded_steps:
         norms = delta_norms(run.records[s], run.layer_names)
-        positive_norms = norms[norms > 0]
-        decades = (
-            np.log10(positive_norms.max() / positive_norms.min()) if positive_norms.size else 0.0
-        )
+        shown.append(np.where(norms > 0, norms, np.nan))
         frames.append(
             dict(
                 name=str(s),
-                data=[dict(type="bar", y=np.where(norms > 0, norms, np.nan), customdata=norms)],
+                data=[dict(type="bar", y=shown[-1], customdata=norms)],
                 traces=[0],
-                layout=dict(
-                    title=dict(text=title.replace(f"step {at} ", f"step {s} ")),
-                    yaxis=dict(dtick=1 if decades > 3 else "D2"),
-                ),
+                layout=dict(title=dict(text=title.replace(f"step {at} ", f"step {s} "))),
             )
         )
+    fig.update_yaxes(**fixed_log_axis(*shown))
     attach_frames(fig, frames)
     return shows_step(fig, at)
 
 
 def with_flow_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
     """The gradient flow bars (max, then mean |dL/dW| per layer, drawn at `at`), with a frame
-    per recorded step holding that step's bars, title and log axis."""
+    per recorded step holding that step's bars and title, on one log axis for every step."""
     title = fig.layout.title.text
-    frames = []
+    frames, shown = [], []
     for s in run.recorded_steps:
         _, mean_abs, max_abs = gradient_flow(run.records[s])
+        shown += [mean_abs, max_abs]
         frames.append(
             dict(
                 name=str(s),
@@ -139,12 +158,10 @@ def with_flow_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
                     dict(type="bar", y=positive(mean_abs)),
                 ],
                 traces=[0, 1],
-                layout=dict(
-                    title=dict(text=title.replace(f"step {at}:", f"step {s}:")),
-                    yaxis=log_axis(mean_abs, max_abs),
-                ),
+                layout=dict(title=dict(text=title.replace(f"step {at}:", f"step {s}:"))),
             )
         )
+    fig.update_yaxes(**fixed_log_axis(*shown))
     attach_frames(fig, frames)
     return shows_step(fig, at)
 
