@@ -97,25 +97,29 @@ def layer_heatmap_figure(record: StepRecord, layer: str, sample: int) -> go.Figu
     return fig
 
 
+def box_stats(a: np.ndarray) -> dict[str, list[float]] | None:
+    """A box's quartiles, range and mean of the finite values of `a` (None if there are none)."""
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        return None
+    q1, med, q3 = np.percentile(a, [25, 50, 75])
+    return dict(
+        q1=[q1], median=[med], q3=[q3], lowerfence=[a.min()], upperfence=[a.max()], mean=[a.mean()]
+    )
+
+
 def activation_boxes_figure(run: Run, record: StepRecord) -> go.Figure:
     """Per hidden layer: quartiles, mean and range of a over the recorded samples and units."""
     fig = go.Figure()
     names = run.layer_names[:-1]
     for name in names:
-        a = record.layers[name].a.reshape(-1)
-        a = a[np.isfinite(a)]
-        if a.size == 0:
+        stats = box_stats(record.layers[name].a)
+        if stats is None:
             continue
-        q1, med, q3 = np.percentile(a, [25, 50, 75])
         fig.add_trace(
             go.Box(
                 x=[name],
-                q1=[q1],
-                median=[med],
-                q3=[q3],
-                lowerfence=[a.min()],
-                upperfence=[a.max()],
-                mean=[a.mean()],
+                **stats,
                 name=name,
                 marker_color="#2563eb",
                 fillcolor="rgba(37,99,235,0.25)",

@@ -28,6 +28,7 @@ from viz.error import (
     sample_marks,
     target_one_logits,
 )
+from viz.forward import box_stats
 from viz.frames import attach_frames
 from viz.gradients import log_axis, positive
 from viz.network_graph import EDGE_BINS, edge_bins, fits_graph, node_positions
@@ -75,23 +76,11 @@ def with_box_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
     for s in run.recorded_steps:
         boxes = []
         for name in names:
-            a = run.records[s].layers[name].a.reshape(-1)
-            a = a[np.isfinite(a)]
-            if a.size == 0:
+            stats = box_stats(run.records[s].layers[name].a)
+            if stats is None:
                 return fig
-            q1, med, q3 = np.percentile(a, [25, 50, 75])
-            lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
-            boxes.append(
-                dict(
-                    type="box",
-                    q1=[q1],
-                    median=[med],
-                    q3=[q3],
-                    lowerfence=[a.min()],
-                    upperfence=[a.max()],
-                    mean=[a.mean()],
-                )
-            )
+            lo, hi = min(lo, stats["lowerfence"][0]), max(hi, stats["upperfence"][0])
+            boxes.append(dict(type="box", **stats))
         frames.append(
             dict(
                 name=str(s),
