@@ -25,8 +25,8 @@ Where the time goes, per interaction (medians):
 - send: key press -> the browser's first websocket send (the widget's new value);
 - queue: that send -> the script starts on the server;
 - script: the script's own time (summed over the runs the key caused), from a hook around
-  Streamlit's ``exec_func_with_error_handling`` in the server process (this file, run as
-  ``--serve``, wraps ``streamlit run``);
+  Streamlit's ``exec_func_with_error_handling`` in the server process (servers.TIMED_SERVER
+  wraps ``streamlit run``);
 - post: script end -> the browser sees the run finish (script state ``notRunning``):
   Streamlit's post-run work (garbage collection, by default), the last messages;
 - render: run finished -> the page stopped changing (the browser drawing);
@@ -46,9 +46,7 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -57,7 +55,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servers import free_port, healthy
+from servers import script_runs, timed_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
@@ -223,73 +221,16 @@ class Server:
 
     def runs(self) -> list[tuple[float, float]]:
         """(start, end) wall-clock seconds of every script run so far."""
-        text = self.runs_log.read_text() if self.runs_log.exists() else ""
-        return [tuple(map(float, line.split())) for line in text.splitlines() if line.strip()]
+        return [(run["start"], run["end"]) for run in script_runs(self.runs_log)]
 
 
 @contextlib.contextmanager
 def serve(folder: Path, log_dir: Path, name: str) -> Iterator[Server]:
-    """Run `streamlit run app.py` in `folder` through this file's timing hook."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    """Run `streamlit run app.py` in `folder`, each script run timed."""
     runs_log = log_dir / f"{name}-runs.txt"
-    cmd = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--serve",
-        str(runs_log),
-        "run",
-        "app.py",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"}
-    with open(log_dir / f"{name}-server.log", "wb") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} server did not start; see {log_dir}")
-            time.sleep(0.2)
+    server_log = log_dir / f"{name}-server.log"
+    with timed_server(folder, runs_log, server_log, {"OPENBLAS_NUM_THREADS": "1"}) as (url, _):
         yield Server(url, runs_log)
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=10)
-                break
-
-
-def serve_timed(runs_log: str, argv: list[str]) -> None:
-    """`streamlit <argv>`, logging each script run's start and end (wall clock) to a file."""
-    from streamlit.runtime.scriptrunner import script_runner
-    from streamlit.web import cli
-
-    inner = script_runner.exec_func_with_error_handling
-
-    def timed(func, ctx):
-        start = time.time()
-        try:
-            return inner(func, ctx)
-        finally:
-            with open(runs_log, "a") as out:
-                out.write(f"{start:.6f} {time.time():.6f}\n")
-
-    script_runner.exec_func_with_error_handling = timed
-    sys.argv = ["streamlit", *argv]
-    cli.main()
 
 
 # -- browser -------------------------------------------------------------------------------
@@ -498,9 +439,6 @@ def report(results: list[Result], ref_warm: Result, ref_cold: Result) -> str:
 
 def main() -> None:
     """Parse arguments, start both servers and the browser, measure, print the table."""
-    if len(sys.argv) > 2 and sys.argv[1] == "--serve":
-        serve_timed(sys.argv[2], sys.argv[3:])
-        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 presses, 1 cold load each")
     parser.add_argument("--repeats", type=int, default=5, help="presses per interaction")

@@ -37,9 +37,7 @@ import os
 import random
 import re
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from servers import free_port, healthy
+from servers import script_runs, timed_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -118,84 +116,6 @@ STATE_JS = """() => {
 
 
 # -- the server and its memory ---------------------------------------------------------------
-
-# Runs `streamlit run app.py ARGS` with every script run timed: one JSON line per run (start
-# and end on CLOCK_MONOTONIC, shared by all processes, and the run's query string) in the
-# file named by the first argument. The app is not touched: the wrapper only times
-# Streamlit's ScriptRunner._run_script.
-TIMED_SERVER = """
-import json, sys, threading, time
-from streamlit.runtime.scriptrunner import script_runner
-from streamlit.web import cli
-
-log_path, lock = sys.argv[1], threading.Lock()
-original = script_runner.ScriptRunner._run_script
-
-def timed(self, rerun_data):
-    start = time.monotonic()
-    try:
-        return original(self, rerun_data)
-    finally:
-        line = {"start": start, "end": time.monotonic(), "query": rerun_data.query_string}
-        with lock, open(log_path, "a") as out:
-            out.write(json.dumps(line) + "\\n")
-
-script_runner.ScriptRunner._run_script = timed
-sys.argv = ["streamlit", "run", "app.py", *sys.argv[2:]]
-sys.exit(cli.main())
-"""
-
-
-@contextlib.contextmanager
-def streamlit_server(
-    env_extra: dict[str, str], log_path: Path, runs_path: Path, cpus: set[int] | None = None
-):
-    """``streamlit run app.py`` on 127.0.0.1, on `cpus` if given, each script run timed into
-    `runs_path`; yields (base URL, process)."""
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-c",
-        TIMED_SERVER,
-        str(runs_path),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    env = {**os.environ, **env_extra, "PYTHONUNBUFFERED": "1"}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log_path}")
-            time.sleep(0.2)
-        yield url, proc
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=10)
-                break
 
 
 def _status_kib(pid: int) -> dict[str, int]:
@@ -353,11 +273,11 @@ async def _state(page) -> dict:
 
 async def _until_done(page, ready, timeout: float, settle: float = 0.3) -> float:
     """Poll until `ready(state)` holds for `settle` s; return when it first held."""
-    deadline = time.monotonic() + timeout
+    deadline = time.time() + timeout
     first = None
     while True:
         state = await _state(page)
-        now = time.monotonic()
+        now = time.time()  # the clock the server logs its script runs in
         if ready(state):
             first = first if first is not None else now
             if now - first >= settle:
@@ -392,7 +312,7 @@ async def _record(v: Visitor, page, action: str, kind: str, start: float, done: 
 
 async def open_link(v: Visitor, page, base: str, timeout: float) -> None:
     query = "&".join(f"{k}={val}" for k, val in v.settings.items())
-    start = time.monotonic()
+    start = time.time()
     await page.goto(f"{base}/?{query}")
     done = await _until_done(page, lambda s: s["idle"] and s["drawn"] and s["page"], timeout)
     v.seen.add(("Overview", v.key))
@@ -407,7 +327,7 @@ async def move_slider(v: Visitor, page, name: str, key: str, timeout: float) -> 
     kind = "cached" if v.key in v.trained else "cold run"
     thumb = _slider(page, SLIDERS[name]).locator('input[type="range"]')
     await thumb.focus()
-    start = time.monotonic()
+    start = time.time()
     await thumb.press(key)
 
     def ready(s: dict) -> bool:
@@ -424,7 +344,7 @@ async def switch_page(v: Visitor, page, title: str, timeout: float) -> None:
     link = page.locator('[data-testid="stSidebarNavLink"]').filter(
         has=page.get_by_text(title, exact=True)
     )
-    start = time.monotonic()
+    start = time.time()
     await link.click()
 
     def ready(s: dict) -> bool:
@@ -487,13 +407,11 @@ async def visit(v: Visitor, browser, base: str, rounds: int, timeout: float, thi
 
 
 def server_runs(runs_path: Path) -> dict[str, list[tuple[float, float]]]:
-    """The timed script runs per visitor seed: seed -> [(start, end)]."""
+    """The server's script runs (start, end) by the seed in their page's query string."""
     runs: dict[str, list[tuple[float, float]]] = {}
-    if runs_path.exists():
-        for line in runs_path.read_text().splitlines():
-            run = json.loads(line)
-            seed = dict(parse_qsl(run["query"])).get("seed", "")
-            runs.setdefault(seed, []).append((run["start"], run["end"]))
+    for run in script_runs(runs_path):
+        seed = dict(parse_qsl(run["query"])).get("seed", "")
+        runs.setdefault(seed, []).append((run["start"], run["end"]))
     return runs
 
 
@@ -604,7 +522,7 @@ def main() -> int:
         raise SystemExit("--pin needs at least two CPUs")
     server_cpus = {cpus[0]} if args.pin else None
     runs_path = log_path.with_name("runs.jsonl")
-    with streamlit_server(env, log_path, runs_path, server_cpus) as (base, proc):
+    with timed_server(ROOT, runs_path, log_path, env, server_cpus) as (base, proc):
         if args.pin:
             os.sched_setaffinity(0, set(cpus[1:]))  # the browser (our child) inherits this
         sampler = MemorySampler(proc.pid)
