@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -45,6 +46,11 @@ def test_every_moving_chart_has_a_frame_per_recorded_step(page):
         assert [int(f["name"]) for f in spec["frames"]] == run.recorded_steps
         # Drawn at the last step whatever the chosen one: the browser moves it to the step.
         assert spec["layout"]["meta"]["bpStep"] == str(run.recorded_steps[-1])
+        # A title that names the drawn step names each frame's step in that frame.
+        last = run.recorded_steps[-1]
+        if re.search(rf"\bstep {last}\b", spec["layout"]["title"]["text"]):
+            for frame in spec["frames"]:
+                assert re.search(rf"\bstep {frame['name']}\b", frame["layout"]["title"]["text"])
     assert at.session_state["step"] == 100
 
 

@@ -248,6 +248,11 @@ def _animate(fig: go.Figure, names: list[str]) -> None:
     )
 
 
+def delta_norm_title(step: int) -> str:
+    """The error-size chart's title at `step`."""
+    return f"Size of the error ||δ|| per layer, step {step}"
+
+
 def delta_norm_figure(layer_names: list[str], norms: np.ndarray, step: int) -> go.Figure:
     """||delta|| per layer at one step, on a log axis."""
     norms = np.asarray(norms, dtype=float)
@@ -261,7 +266,7 @@ def delta_norm_figure(layer_names: list[str], norms: np.ndarray, step: int) -> g
             hovertemplate="%{x}: ||δ|| = %{customdata:.4g}<extra></extra>",
         )
     )
-    base_layout(fig, f"Size of the error ||δ|| per layer, step {step}", height=340)
+    base_layout(fig, delta_norm_title(step), height=340)
     fig.update_xaxes(**layer_ticks(list(layer_names)))
     fig.update_yaxes(title="||δ|| (log scale)", **log_axis(shown))
     fig.update_xaxes(title="layer (input → output)", type="category")

@@ -18,7 +18,7 @@ from engine import Run
 from engine.analysis.chain_rule import delta_norms
 from engine.analysis.experiments import gradient_flow
 from engine.analysis.loss_curves import CURVE_OUTPUTS
-from viz.backward import flow_series, flow_title, shown_layers
+from viz.backward import delta_norm_title, flow_series, flow_title, shown_layers
 from viz.curves import with_gaps
 from viz.error import (
     loss_functions_figure,
@@ -113,7 +113,6 @@ def with_delta_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
 
     One log axis spans every step's sizes, so the bars of different steps compare.
     """
-    title = fig.layout.title.text
     frames, shown = [], []
     for s in run.recorded_steps:
         norms = delta_norms(run.records[s], run.layer_names)
@@ -123,7 +122,7 @@ def with_delta_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:
                 name=str(s),
                 data=[dict(type="bar", y=shown[-1], customdata=norms)],
                 traces=[0],
-                layout=dict(title=dict(text=title.replace(f"step {at} ", f"step {s} "))),
+                layout=dict(title=dict(text=delta_norm_title(s))),
             )
         )
     fig.update_yaxes(**fixed_log_axis(*shown))
