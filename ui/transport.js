@@ -69,9 +69,11 @@ function sync() {
     const nums = frameSteps(gd);
     if (!nums || gd.__bpBusy) continue;
     const name = frameFor(nums, step);
-    if (gd.__bpData !== gd.data) {
-      // A figure the server just drew: it already shows the step named in its meta.
+    if (gd.__bpData !== gd.data || gd.__bpLayout !== gd.layout) {
+      // A figure the server just drew (Streamlit may redraw a chart with a fresh layout and
+      // the same data): it shows the step named in its meta.
       gd.__bpData = gd.data;
+      gd.__bpLayout = gd.layout;
       gd.__bpShown = String((gd.layout.meta || {}).bpStep);
       gd.dataset.bpStep = gd.__bpShown;
     }
@@ -79,15 +81,19 @@ function sync() {
     gd.__bpBusy = true;
     const redraw = needsRedraw(gd);
     const layout = (gd._transitionData._frameHash[name] || {}).layout;
+    const [data, drawnLayout] = [gd.data, gd.layout];
     window.Plotly.animate(gd, [name], animation(redraw))
       // Without a full redraw, a frame's layout (a title naming the step) needs its own call.
       .then(() => (layout && !redraw ? window.Plotly.relayout(gd, layout) : null))
-      .catch(() => {})
+      .then(() => {
+        // Redrawn by the server meanwhile: the next tick starts again from what it drew.
+        if (gd.data !== data || gd.layout !== drawnLayout) return;
+        gd.__bpShown = name;
+        gd.dataset.bpStep = name;
+      })
+      .catch(() => {}) // interrupted: the next tick tries again
       .finally(() => {
         gd.__bpBusy = false;
-        gd.__bpShown = name;
-        gd.__bpData = gd.data;
-        gd.dataset.bpStep = name;
       });
   }
 }

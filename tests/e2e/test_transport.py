@@ -3,6 +3,7 @@ hand the step to the server and the link, all without a server rerun per frame."
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -19,6 +20,20 @@ _CHARTS_JS = (
     .filter(c => c.steps.length)
     .map(c => ({shown: c.gd.dataset.bpStep || null, frames: c.steps}))"""
 )
+
+
+_TITLES_JS = (
+    f"() => Array.from({_PLOTS})"
+    + """.filter(gd => ((gd._transitionData || {})._frames || [])
+                      .some(f => /^[0-9]+$/.test(f.name)))
+    .map(gd => (gd.layout.title || {}).text || '')"""
+)
+
+
+def _titles_name(app, step: int) -> bool:
+    """Every moving chart whose title names a step names `step` (its frame's title)."""
+    named = [re.search(r"step (\d+)", t) for t in app.page.evaluate(_TITLES_JS)]
+    return all(int(m.group(1)) == step for m in named if m)
 
 
 def _transport(app):
@@ -142,6 +157,7 @@ def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
     app.until(lambda: _all_at(app, 0, moving), 20, f"{moving} charts at step 0")
     _click(app, ".bp-next")
     app.until(lambda: _all_at(app, steps[1], moving), 20, "the charts one recorded step on")
+    app.until(lambda: _titles_name(app, steps[1]), 10, "the chart titles to name that step")
     app.until(lambda: app.params().get("step") == str(steps[1]), 15, "the step in the URL")
     app.wait()
     assert app.exceptions() == []
