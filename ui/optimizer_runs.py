@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from engine import Config, Dataset, Run, train
 from engine.analysis.landscape import Surface, optimizer_steps, surface_for
 from ui.cache import immutable_cache
+from ui.progress import Progress
 from ui.settings import CACHE_TTL
 
 # The optimizers compared; the sidebar's optimizer joins them when it is not one of these.
@@ -31,14 +30,14 @@ def train_all(cfg: Config, data: Dataset | None = None) -> dict[str, Run]:
     names = optimizer_names(cfg)
     steps = optimizer_steps(cfg, len(names))
     # Shown on a miss only: immutable_cache draws nothing on a hit.
-    bar = st.progress(0.0, text="Training the optimizers…")
+    bar = Progress("Training the optimizers…")
     runs: dict[str, Run] = {}
     for k, name in enumerate(names):
 
         def report(step: int, total: int, loss: float, k: int = k, name: str = name) -> None:
-            bar.progress(
+            bar.update(
                 (k + step / total) / len(names),
-                text=f"Training {name} ({k + 1} of {len(names)}): step {step} of {total}",
+                f"Training {name} ({k + 1} of {len(names)}): step {step} of {total}",
             )
 
         first = next(iter(runs.values()), None)
@@ -49,7 +48,7 @@ def train_all(cfg: Config, data: Dataset | None = None) -> dict[str, Run]:
             budget=RUN_BUDGET,
             initial_params=first.records[0].params if first else None,
         )
-    bar.empty()
+    bar.done()
     return runs
 
 
@@ -58,11 +57,11 @@ def surface(cfg: Config, data: Dataset | None = None, method: str = "pca") -> Su
     """The loss surface around the sidebar optimizer's solution, with every path on it."""
     CALLS["surface"] += 1
     runs = train_all(cfg, data)
-    bar = st.progress(0.0, text="Computing the loss surface…")
+    bar = Progress("Computing the loss surface…")
 
     def report(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Computing the loss surface: row {done} of {total}")
+        bar.update(done / total, f"Computing the loss surface: row {done} of {total}")
 
     result = surface_for(runs, cfg.optimizer, method=method, seed=cfg.seed, on_row=report)
-    bar.empty()
+    bar.done()
     return result

@@ -9,6 +9,7 @@ import streamlit as st
 from engine import Config, Dataset, Run, train
 from engine.training.loop import dataset_for
 from ui.cache import immutable_cache
+from ui.progress import Progress
 from ui.settings import CACHE_TTL
 
 CONFIG_KEY = "_config"
@@ -37,13 +38,13 @@ def uploaded_dataset() -> Dataset | None:
 def _train_cached(cfg: Config, data: Dataset | None) -> Run:
     TRAIN_CALLS["count"] += 1
     # Shown on a miss only: immutable_cache draws nothing on a hit.
-    bar = st.progress(0.0, text="Training…")
+    bar = Progress("Training…")
 
     def report(step: int, total: int, loss: float) -> None:
-        bar.progress(step / total, text=f"Training: step {step} of {total}, loss {loss:.4g}")
+        bar.update(step / total, f"Training: step {step} of {total}, loss {loss:.4g}")
 
     run = train(cfg, on_progress=report, data=data)
-    bar.empty()
+    bar.done()
     return run
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from engine import Config, Dataset
 from engine.analysis.seeds import SeedRuns, train_seeds
 from ui.cache import immutable_cache
+from ui.progress import Progress
 from ui.settings import CACHE_TTL
 
 CACHE_ENTRIES = 16
@@ -20,11 +19,11 @@ def seed_runs(cfg: Config, count: int, data: Dataset | None = None) -> SeedRuns:
     """`cfg` trained from `count` seeds, with a progress bar while it runs."""
     CALLS["count"] += 1
     # Shown on a miss only: immutable_cache draws nothing on a hit.
-    bar = st.progress(0.0, text=f"Training {count} runs…")
+    bar = Progress(f"Training {count} runs…")
 
     def report(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Training run {done} of {total}")
+        bar.update(done / total, f"Training run {done} of {total}")
 
     result = train_seeds(cfg, count, data, on_progress=report)
-    bar.empty()
+    bar.done()
     return result

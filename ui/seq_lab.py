@@ -18,6 +18,7 @@ from engine.sequence import (
 )
 from ui.cache import immutable_cache
 from ui.page_params import page_param_default
+from ui.progress import Progress
 from ui.seq_params import (
     BATCH,
     FORGET_BIAS_GRID,
@@ -107,17 +108,16 @@ def controls() -> tuple[SequenceConfig, list[str]]:
 def comparison(config: SequenceConfig) -> dict[str, SequenceRun]:
     """The three kinds trained on the config's task, with a progress bar; shared, never copied."""
     CALLS["comparison"] += 1
-    bar = st.progress(0.0, text="Training the three…")
+    bar = Progress("Training the three…")
 
     def report(index: int, kind: str, done: float) -> None:
-        if done == 1.0 or round(done * 100) % 5 == 0:
-            bar.progress(
-                (index + done) / len(KINDS),
-                text=f"Training the {KIND_LABELS[kind]} ({index + 1} of {len(KINDS)})…",
-            )
+        bar.update(
+            (index + done) / len(KINDS),
+            f"Training the {KIND_LABELS[kind]} ({index + 1} of {len(KINDS)})…",
+        )
 
     runs = compare_kinds(config, report)
-    bar.empty()
+    bar.done()
     return runs
 
 
@@ -125,12 +125,7 @@ def comparison(config: SequenceConfig) -> dict[str, SequenceRun]:
 def sweep(task: str, lr: float, forget_bias: float) -> LengthSweep:
     """Each kind trained briefly at several lengths, with a progress bar."""
     CALLS["sweep"] += 1
-    text = "Training at each sequence length…"
-    bar = st.progress(0.0, text=text)
-
-    def report(done: float) -> None:
-        bar.progress(done, text=text)
-
-    result = length_sweep(task, lr, forget_bias=forget_bias, on_progress=report)
-    bar.empty()
+    bar = Progress("Training at each sequence length…")
+    result = length_sweep(task, lr, forget_bias=forget_bias, on_progress=bar.update)
+    bar.done()
     return result

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import streamlit as st
 
 from engine import Config, Dataset
 from engine.analysis.experiments import (
@@ -18,10 +17,10 @@ from engine.analysis.experiments import (
     depth_sweep,
 )
 from ui.cache import immutable_cache
+from ui.progress import Progress
 from ui.settings import CACHE_TTL
 
 CACHE_ENTRIES = 16
-PROGRESS_STEP = 0.05  # redraw the bar every 5 % of a variant's training
 
 # Counts real (uncached) computations in this process; tests read it to prove caching.
 CALLS = {"comparison": 0, "sweep": 0}
@@ -32,19 +31,16 @@ def comparison(config: Config, data: Dataset | None = None) -> dict[str, Variant
     """The config trained four ways (plain, + residual, + LayerNorm, + both), with progress."""
     CALLS["comparison"] += 1
     # Shown on a miss only: immutable_cache draws nothing on a hit.
-    bar = st.progress(0.0, text="Training the four networks…")
-    shown = [-1.0]
+    bar = Progress("Training the four networks…")
 
     def report(index: int, name: str, done: float) -> None:
-        total = (index + done) / len(VARIANTS)
-        if done == 0.0 or total - shown[0] >= PROGRESS_STEP:
-            shown[0] = total
-            bar.progress(
-                total, text=f"Training {VARIANT_LABELS[name]} ({index + 1} of {len(VARIANTS)})…"
-            )
+        bar.update(
+            (index + done) / len(VARIANTS),
+            f"Training {VARIANT_LABELS[name]} ({index + 1} of {len(VARIANTS)})…",
+        )
 
     results = compare_variants(config, data, report)
-    bar.empty()
+    bar.done()
     return results
 
 
@@ -55,15 +51,15 @@ def sweep(config: Config, data: Dataset | None = None) -> DepthSweep:
     One depth at a time, so the bar can move: the deep networks take most of the time.
     """
     CALLS["sweep"] += 1
-    bar = st.progress(0.0, text="Measuring the gradient at every depth…")
+    bar = Progress("Measuring the gradient at every depth…")
     # Each depth costs about its number of layers: weigh the bar by that.
     total = float(sum(SWEEP_DEPTHS))
     parts = []
     for depth in SWEEP_DEPTHS:
         done = sum(d for d in SWEEP_DEPTHS if d < depth) / total
-        bar.progress(done, text=f"Measuring the gradient at {depth} hidden layers…")
+        bar.update(done, f"Measuring the gradient at {depth} hidden layers…")
         parts.append(depth_sweep(config, depths=(depth,), data=data))
-    bar.empty()
+    bar.done()
     return DepthSweep(
         np.concatenate([p.depths for p in parts]),
         np.concatenate([p.widths for p in parts]),
