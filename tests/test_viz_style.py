@@ -10,12 +10,17 @@ from viz.style import (
     DARK,
     GUIDE_MARGIN,
     LIGHT,
+    ROOM_BELOW_LEGEND,
+    ROOM_BELOW_TICKS,
+    ROOM_COLORBAR,
+    ROOM_LEFT,
     base_layout,
     guide_line,
     label_subset,
     layer_ticks,
     log_axis,
     power_of_ten,
+    roomy_margins,
 )
 
 SPANS = [(1e-18, 1e-17), (0.2, 0.7), (0.6, 0.69), (1e-3, 1.0), (1e-15, 0.1), (3.0, 187.0)]
@@ -98,3 +103,43 @@ def test_dark_template_has_light_text_on_dark_paper() -> None:
 
     assert luminance(DARK.layout.font.color) > 180 > 40 > luminance(DARK.layout.paper_bgcolor)
     assert luminance(LIGHT.layout.font.color) < 60
+
+
+def _lines(n: int) -> go.Figure:
+    fig = go.Figure([go.Scatter(y=[1, 2], name=f"s{i}") for i in range(n)])
+    return base_layout(fig, "lines")
+
+
+def test_roomy_margins_leave_room_for_a_legend_below_only_when_one_shows() -> None:
+    assert roomy_margins(_lines(2)) == {"l": ROOM_LEFT, "r": 20, "b": ROOM_BELOW_LEGEND}
+    # One trace: Plotly shows no legend, so the bottom needs room for the tick labels only.
+    assert roomy_margins(_lines(1))["b"] == ROOM_BELOW_TICKS
+    hidden = _lines(2).update_layout(showlegend=False)
+    assert roomy_margins(hidden)["b"] == ROOM_BELOW_TICKS
+    asked = _lines(1).update_traces(showlegend=True)
+    assert roomy_margins(asked)["b"] == ROOM_BELOW_LEGEND
+
+
+def test_roomy_margins_find_every_kind_of_colour_bar() -> None:
+    heat = base_layout(go.Figure(go.Heatmap(z=[[1, 2]])), "heat")
+    assert roomy_margins(heat)["r"] == ROOM_COLORBAR
+    assert roomy_margins(heat.update_traces(showscale=False))["r"] == 20
+    shared = base_layout(go.Figure(go.Heatmap(z=[[1, 2]], coloraxis="coloraxis")), "shared")
+    assert roomy_margins(shared)["r"] == ROOM_COLORBAR
+    assert roomy_margins(shared.update_layout(coloraxis_showscale=False))["r"] == 20
+    dots = go.Scatter(y=[1, 2], marker=dict(color=[1, 2], colorbar=dict(title="w")))
+    assert roomy_margins(base_layout(go.Figure(dots), "dots"))["r"] == ROOM_COLORBAR
+    flat = go.Scatter(y=[1, 2], marker=dict(color=[1, 2], colorbar=dict(orientation="h")))
+    room = roomy_margins(base_layout(go.Figure(flat), "flat"))
+    assert (room["r"], room["b"]) == (20, ROOM_BELOW_LEGEND)
+    plain = go.Scatter(y=[1, 2], marker=dict(color=[1, 2]))
+    assert roomy_margins(base_layout(go.Figure(plain), "plain"))["r"] == 20
+
+
+def test_roomy_margins_keep_larger_margins_and_skip_hidden_axes() -> None:
+    fig = _lines(2).update_layout(margin=dict(l=90, r=130, b=140))
+    assert roomy_margins(fig) == {"l": 90, "r": 130, "b": 140}
+    bare = _lines(1).update_layout(margin=dict(l=10, b=10))
+    bare.update_xaxes(visible=False)
+    bare.update_yaxes(showticklabels=False)
+    assert roomy_margins(bare) == {"l": 10, "r": 20, "b": 10}

@@ -17,7 +17,7 @@ from ui.sentences import health_message
 from ui.settings import LR_GRID, SETTING_LABELS, SETTINGS
 from ui.text import plain
 from viz.frames import copy_figure
-from viz.style import TEMPLATES
+from viz.style import TEMPLATES, roomy_margins
 
 STEP_KEY = "step"
 RAW_STEP_KEY = "_raw_step"  # the step a shared link asked for, checked once
@@ -224,7 +224,7 @@ FIGURE_CACHE_ENTRIES = 256
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _cached_figure(name: str, key: Hashable, _build: Callable[[], go.Figure]) -> go.Figure:
-    return _build()
+    return with_room(_build())
 
 
 def figure(build: Callable[..., go.Figure], key: Hashable, *args, **kwargs) -> go.Figure:
@@ -242,16 +242,37 @@ def theme_type() -> str:
     return "dark" if st.context.theme.type == "dark" else "light"
 
 
-def themed(fig: go.Figure) -> go.Figure:
-    """The figure in the viewer's theme: a copy with the dark template when it is dark.
+def _needs_room(fig: go.Figure) -> dict[str, int] | None:
+    """The margins roomy_margins asks for, or None when the figure has them already."""
+    room = roomy_margins(fig)
+    margin = fig.layout.margin
+    return None if all((margin[k] or 0) == v for k, v in room.items()) else room
 
-    Figures are built light and may be shared from the cache, so the dark one is a copy.
+
+def with_room(fig: go.Figure) -> go.Figure:
+    """`fig`, changed in place, with roomy margins: for a figure no one else holds yet."""
+    room = _needs_room(fig)
+    if room is not None:
+        fig.update_layout(margin=room)
+    return fig
+
+
+def themed(fig: go.Figure) -> go.Figure:
+    """The figure in the viewer's theme, with roomy margins: a copy when either changes it.
+
+    Figures are built light and may be shared from the cache, so they are never changed
+    here; the cached ones got their margins when built (with_room).
     """
-    if theme_type() == "light":
+    room = _needs_room(fig)
+    dark = theme_type() == "dark"
+    if room is None and not dark:
         return fig
-    dark = copy_figure(fig)
-    dark.update_layout(template=TEMPLATES["dark"])
-    return dark
+    out = copy_figure(fig)
+    if room is not None:
+        out.update_layout(margin=room)
+    if dark:
+        out.update_layout(template=TEMPLATES["dark"])
+    return out
 
 
 def chart(fig: go.Figure, key: str | None = None) -> None:

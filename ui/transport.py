@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Run
-from ui.layout import STEP_KEY, step_picker
+from ui.layout import STEP_KEY, step_picker, with_room
 from ui.runs import CACHE_TTL, data_key
 from viz.transport import with_moving_line
 
@@ -122,7 +122,7 @@ def controls(run: Run, cfg: object) -> int:
 
 @st.cache_resource(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
 def _built(key: Hashable, _build: Callable[[], go.Figure]) -> go.Figure:
-    return _build()
+    return with_room(_build())
 
 
 def over_steps(key: Hashable, build: Callable[[], go.Figure]) -> go.Figure:

@@ -200,6 +200,7 @@ def flow_figure(
             )
         )
     base_layout(fig, flow_title(record, layer_names, names), height=560)
+    fig.update_layout(margin=dict(r=160))  # the colour bar's signed decade labels
     fig.update_xaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(title=dict(text="δ: sample", font=dict(size=12)), row=1, col=1)
@@ -231,7 +232,7 @@ def _animate(fig: go.Figure, names: list[str]) -> None:
         )
     attach_frames(fig, frames)
     fig.update_layout(
-        margin=dict(b=110),  # the top margin is base_layout's, which fits the title
+        margin=dict(b=125),  # the top margin is base_layout's, which fits the title
         **animation_controls(
             order,
             n - 1,

@@ -82,6 +82,7 @@ def grad_norm_heatmap(run: Run, step: int | None = None) -> go.Figure:
     )
     mark_steps(fig, step, run.diverged_at)
     base_layout(fig, "Gradient norm ||dL/dW|| per layer and step" + _every_note(steps), 360)
+    fig.update_layout(margin=dict(r=120))  # the colour bar's decade labels
     fig.update_xaxes(title_text="training step", showgrid=False)
     fig.update_yaxes(
         title_text="layer (input at the bottom)", showgrid=False, **layer_ticks(run.layer_names)

@@ -135,6 +135,7 @@ def boundaries_figure(result: SeedRuns, best: np.ndarray, worst: np.ndarray) -> 
         f"worst: seed {result.seeds[result.worst]}<br>loss {result.final[result.worst]:.3g}",
     ]
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
+    fig.update_annotations(font_size=12)  # Plotly's 16 px titles meet over narrow panels
     colour: list[float] | list[str] = (
         data.y_train.astype(float).tolist()
         if data.task == "regression"

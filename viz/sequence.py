@@ -75,6 +75,7 @@ def gradient_profile_figure(runs: dict[str, SequenceRun]) -> go.Figure:
                 col=1,
             )
     base_layout(fig, "Gradient reaching each input ||dL/dxₜ||", 640)
+    fig.update_layout(margin=dict(l=80))  # decade labels such as 10⁻¹²
     _legend_below(fig, 3)
     fig.update_xaxes(title_text="time step t (0 = first input)", row=2, col=1)
     # One range for both rows, whole decades wide, so the two moments compare by eye.

@@ -42,7 +42,8 @@ SERIES = {
 # Classes of a data set: 0, 1, 2.
 CLASS_COLORS = ["#b2182b", "#2166ac", "#16a34a"]
 
-FONT = dict(family="Inter, system-ui, sans-serif", size=13)
+FONT_SIZE = 13
+FONT = dict(family="Inter, system-ui, sans-serif", size=FONT_SIZE)
 
 
 # One template per theme. Figures carry the light one; ui.layout swaps in the dark one when
@@ -315,3 +316,81 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def power_of_ten(k: int) -> str:
     """10^k as text with a superscript exponent, as Plotly's log axes write it: 10⁻³, 1, 10."""
     return {0: "1", 1: "10"}.get(k, "10" + str(k).translate(_SUPERSCRIPT))
+
+
+# What Plotly's automargin typically adds at desktop width: y tick labels up to about
+# "0.0001" or "10⁻³", one row of legend below the plot, one colour bar on the right.
+ROOM_LEFT = 75
+ROOM_BELOW_LEGEND = 85
+ROOM_BELOW_TICKS = 55
+ROOM_COLORBAR = 108
+SMALL_TICKS = 10  # px: tick labels this small need no more than base_layout's margin
+# Trace types whose colour bar shows unless showscale is False.
+_SCALED = {"heatmap", "contour", "histogram2d", "histogram2dcontour", "surface"}
+
+
+def _legend_entries(fig: go.Figure) -> tuple[int, bool]:
+    """How many traces Plotly lists in the legend, and whether one asks to be listed."""
+    entries, explicit = 0, False
+    for trace in fig.data:
+        if trace.visible is False or trace.showlegend is False:
+            continue
+        if trace.showlegend is True:
+            entries, explicit = entries + 1, True
+        elif trace.type not in _SCALED:
+            entries += 1
+    return entries, explicit
+
+
+def _colorbar_sides(fig: go.Figure) -> set[str]:
+    """Where colour bars sit: "right" of the plot (vertical) or "below" it (horizontal)."""
+    sides = set()
+    for trace in fig.data:
+        if trace.visible is False:
+            continue
+        bars = []
+        if trace.type in _SCALED:
+            owner = fig.layout[trace.coloraxis] if trace.coloraxis else trace
+            if owner.showscale is not False:
+                bars.append(owner.colorbar)
+        # A marker's colour bar shows when one is given, unless showscale says not to.
+        marker = getattr(trace, "marker", None)
+        marker_bar = getattr(marker, "colorbar", None)
+        given = marker_bar is not None and bool(marker_bar.to_plotly_json())
+        if given and getattr(marker, "showscale", None) is not False:
+            bars.append(marker_bar)
+        sides |= {"below" if bar.orientation == "h" else "right" for bar in bars}
+    return sides
+
+
+def roomy_margins(fig: go.Figure) -> dict[str, int]:
+    """Margins with room for what Plotly's automargin would add, when the figure has it.
+
+    Whenever a legend, a colour bar or tick labels need more margin than the layout gives,
+    Plotly.js draws the whole chart again with the grown margins, up to several times: on
+    the boundary chart that second pass cost two thirds of its 120 ms. Starting with the
+    room they usually take skips it; automargin still grows a margin that needs more (a
+    legend that wraps on a phone).
+    """
+    m = fig.layout.margin
+    left, right, below = m.l or 0, m.r or 0, m.b or 0
+    yaxis = fig.layout.yaxis
+    small = (yaxis.tickfont.size or FONT_SIZE) <= SMALL_TICKS  # they fit the base margin
+    if yaxis.visible is not False and yaxis.showticklabels is not False and not small:
+        left = max(left, ROOM_LEFT)
+    xaxis = fig.layout.xaxis
+    if xaxis.visible is not False and xaxis.showticklabels is not False:
+        below = max(below, ROOM_BELOW_TICKS)
+    entries, explicit = _legend_entries(fig)
+    legend_shown = fig.layout.showlegend
+    if legend_shown is None:
+        legend_shown = entries > 1 or explicit
+    legend_y = fig.layout.legend.y
+    if legend_shown and entries and (legend_y is None or legend_y <= 0):
+        below = max(below, ROOM_BELOW_LEGEND)
+    sides = _colorbar_sides(fig)
+    if "right" in sides:
+        right = max(right, ROOM_COLORBAR)
+    if "below" in sides:
+        below = max(below, ROOM_BELOW_LEGEND)
+    return {"l": left, "r": right, "b": below}

@@ -203,6 +203,8 @@ def animated_loss(run: Run, log_y: bool = False) -> go.Figure:
     """
     steps = [s for s in run.recorded_steps if s < run.steps_run]
     fig = loss_figure(run, steps[-1], log_y=log_y)
+    # Drawn in half the page's width, where the legend takes two rows.
+    fig.update_layout(margin=dict(b=140))
     line = fig.layout.shapes[-1].line
     fig.layout.shapes = fig.layout.shapes[:-1]
     values = np.concatenate([with_gaps(np.asarray(t.y, dtype=float)) for t in fig.data])

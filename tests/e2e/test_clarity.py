@@ -108,3 +108,35 @@ def test_the_worked_example_link_keeps_the_example(view) -> None:
     selected = page.locator('[data-testid="stButtonGroup"] button[aria-checked="true"]')
     assert "Koech" in selected.inner_text()
     assert "example=koech" in page.url
+
+
+# Per chart, every side where Plotly's automargin grew the margin the figure asked for (each
+# growth makes Plotly draw the whole chart again).
+_GROWN_JS = r"""() => {
+  const defaults = {l: 80, r: 80, t: 100, b: 80};
+  const grown = [];
+  document.querySelectorAll('.js-plotly-plot').forEach((gd) => {
+    const asked = (gd.layout && gd.layout.margin) || {};
+    const size = gd._fullLayout._size;
+    for (const side of ['l', 'r', 't', 'b']) {
+      const want = asked[side] === undefined ? defaults[side] : asked[side];
+      if (size[side] > want + 0.5) {
+        const title = ((gd.layout.title || {}).text || '?').slice(0, 40);
+        grown.push(`${title}: ${side} ${want} -> ${Math.round(size[side])}`);
+      }
+    }
+  });
+  return grown;
+}"""
+
+
+def test_every_chart_draws_in_one_pass_at_desktop_width(view) -> None:
+    """At 1400 px with the default settings no chart needs more margin than it asks for, so
+    Plotly lays each out once instead of drawing it again to make room (roomy_margins)."""
+    grown = []
+    page = None
+    for name in [p for p in PAGES if p != "glossary"]:
+        page = view(f"/{name}", DESKTOP, page=page)
+        AppView(page, "").charts_drawn(1, timeout=60)
+        grown += [f"/{name}: {g}" for g in page.evaluate(_GROWN_JS)]
+    assert not grown, "\n".join(grown)
