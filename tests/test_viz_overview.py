@@ -9,7 +9,7 @@ from engine import Config, train
 from engine.analysis.grid import animation_steps, grid_for, max_frames, predictions_on_grid
 from tests.apptest_utils import decode
 from ui.settings import config_from_params
-from viz.network_graph import fits_graph
+from viz.network_graph import EDGE_BINS, edge_bins, fits_graph, node_positions
 from viz.overview import boundary_figure, loss_figure, network_diagram
 
 RES = 12
@@ -153,6 +153,31 @@ def test_network_diagram_edges_are_the_steps_weights(binary_run):
     expected = np.concatenate([rec.layers[n].W.reshape(-1) for n in binary_run.layer_names])
     np.testing.assert_array_equal(np.asarray(hover.marker.color), expected)
     assert hover.text[0] == "h1.W[0, 0] (x unit 0 → h1 unit 0)"
+
+
+@pytest.mark.parametrize("sizes", [[2, 8, 8, 1], [2, 1, 1], [3, 16, 5, 3]])
+def test_every_edge_is_drawn_once_in_the_bin_of_its_weight(sizes):
+    rng = np.random.default_rng(len(sizes))
+    weights = [rng.normal(size=(a, b)) for a, b in zip(sizes, sizes[1:], strict=False)]
+    weights[0][0, 0] = 0.0  # a zero weight goes to the first positive bin
+    w_max = max(float(np.max(np.abs(W))) for W in weights)
+    pos = node_positions(sizes)
+    traces = edge_bins(weights, pos, w_max)
+    assert len(traces) == 2 * EDGE_BINS
+    drawn = {}
+    for b, trace in enumerate(traces):
+        xs, ys = trace["x"], trace["y"]
+        assert xs[2::3] == ys[2::3] == [None] * (len(xs) // 3)  # a gap after every segment
+        for x0, y0, x1, y1 in zip(xs[0::3], ys[0::3], xs[1::3], ys[1::3], strict=True):
+            drawn[(x0, y0, x1, y1)] = b
+    expected = {}
+    for layer, W in enumerate(weights):
+        for (i, j), w in np.ndenumerate(W):
+            rel = w / w_max
+            k = max(0, int(np.ceil(abs(rel) * EDGE_BINS)) - 1)
+            key = (*pos[layer][i].tolist(), *pos[layer + 1][j].tolist())
+            expected[key] = k if rel >= 0 else EDGE_BINS + k
+    assert drawn == expected
 
 
 def test_largest_network_figures_stay_small(big_run):

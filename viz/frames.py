@@ -22,6 +22,10 @@ _TYPED = {
 }
 
 
+# Values JSON writes as they are.
+_PLAIN = {int, float, str, bool, type(None)}
+
+
 class _Frame:
     """A frame that Plotly serialises as given: Figure.to_dict reads a frame's `_props`."""
 
@@ -40,6 +44,8 @@ def encoded(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: v if is_skipped_key(k) else encoded(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if all(type(v) in _PLAIN for v in value):  # most lists: no call per item
+            return list(value)
         return [encoded(v) for v in value]
     if isinstance(value, np.ndarray):
         short = _TYPED.get(str(value.dtype))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
@@ -31,6 +33,7 @@ def node_positions(sizes: list[int]) -> list[np.ndarray]:
     ]
 
 
+@functools.cache
 def edge_colour(sign: int, k: int) -> str:
     """Colour of the edges in bin k (of EDGE_BINS) of one sign: darker for larger |w|."""
     shade = 0.25 + 0.75 * (k + 0.5) / EDGE_BINS
@@ -43,28 +46,30 @@ def edge_bins(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float) ->
     Each bin is one trace of segments (None between them) with its colour and width, always
     in the same order, so animation frames of different steps can replace one another.
     """
+    # Every edge once, layer by layer, row by row: where it starts and ends, w / w_max.
+    starts, ends, rels = [], [], []
+    for layer, W in enumerate(weights):
+        i_idx, j_idx = np.indices(W.shape).reshape(2, -1)
+        starts.append(pos[layer][i_idx])
+        ends.append(pos[layer + 1][j_idx])
+        rels.append(W.reshape(-1) / w_max)
+    start, end, rel = np.concatenate(starts), np.concatenate(ends), np.concatenate(rels)
     traces = []
     for sign in (1, -1):
         for k in range(EDGE_BINS):
             lo, hi = k / EDGE_BINS, (k + 1) / EDGE_BINS
-            xs: list[float | None] = []
-            ys: list[float | None] = []
-            for layer, W in enumerate(weights):
-                rel = sign * W / w_max
-                in_bin = (rel > lo) & (rel <= hi)
-                if k == 0 and sign == 1:
-                    in_bin |= rel == 0
-                i_idx, j_idx = np.nonzero(in_bin)
-                start, end = pos[layer][i_idx], pos[layer + 1][j_idx]
-                for (x0, y0), (x1, y1) in zip(_compact(start), _compact(end), strict=True):
-                    xs += [x0, x1, None]
-                    ys += [y0, y1, None]
+            in_bin = (sign * rel > lo) & (sign * rel <= hi)
+            if k == 0 and sign == 1:
+                in_bin |= rel == 0
+            # Per edge: start, end, then a gap, for x and for y.
+            segments = np.full((int(in_bin.sum()), 3, 2), np.nan)
+            segments[:, 0], segments[:, 1] = start[in_bin], end[in_bin]
             mid = (k + 0.5) / EDGE_BINS
             traces.append(
                 dict(
                     type="scatter",
-                    x=xs,
-                    y=ys,
+                    x=_compact(segments[:, :, 0]),
+                    y=_compact(segments[:, :, 1]),
                     mode="lines",
                     line=dict(color=edge_colour(sign, k), width=0.4 + MAX_EDGE_WIDTH * mid),
                     hoverinfo="skip",
@@ -74,9 +79,10 @@ def edge_bins(weights: list[np.ndarray], pos: list[np.ndarray], w_max: float) ->
     return traces
 
 
-def _compact(points: np.ndarray) -> list[list[float]]:
-    """Unit positions (whole or half numbers) with whole ones as ints: shorter JSON per frame."""
-    return [[int(v) if v == int(v) else v for v in row] for row in points.tolist()]
+def _compact(coords: np.ndarray) -> list[float | None]:
+    """Unit positions (whole or half numbers) as a list, whole ones as ints, NaN as None:
+    shorter JSON per frame."""
+    return [None if v != v else int(v) if v == int(v) else v for v in coords.ravel().tolist()]
 
 
 def _edge_hover(
