@@ -154,7 +154,7 @@ def flow_figure(
                     hovertemplate=f"{name}: {y_label}<br>{what} = %{{z:.4g}}<extra></extra>",
                     showscale=(row == 1 and col == len(names)),
                     colorbar=dict(
-                        title=dict(text="value / layer's<br>max |value|", side="top"),
+                        title=dict(text="scaled to<br>layer's max", side="top"),
                         tickvals=shown["colorbar"]["tickvals"],
                         ticktext=["−max", "0", "+max"],
                         thickness=12,
@@ -200,7 +200,8 @@ def flow_figure(
             )
         )
     base_layout(fig, flow_title(record, layer_names, names), height=560)
-    fig.update_layout(margin=dict(r=160))  # the colour bar's signed decade labels
+    # The colour bar and its labels; Plotly places the bar 2 % of the plot's width past it.
+    fig.update_layout(margin=dict(r=145))
     fig.update_xaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(showgrid=False, ticks="", tickfont=dict(size=9))
     fig.update_yaxes(title=dict(text="δ: sample", font=dict(size=12)), row=1, col=1)
