@@ -143,3 +143,6 @@ def test_roomy_margins_keep_larger_margins_and_skip_hidden_axes() -> None:
     bare.update_xaxes(visible=False)
     bare.update_yaxes(showticklabels=False)
     assert roomy_margins(bare) == {"l": 10, "r": 20, "b": 10}
+    # No margins set: Plotly's own, which already have the room, are kept.
+    unset = go.Figure(go.Heatmap(z=[[1, 2]]))
+    assert roomy_margins(unset) == {"l": 80, "r": ROOM_COLORBAR, "b": 80}

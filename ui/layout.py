@@ -17,7 +17,7 @@ from ui.sentences import health_message
 from ui.settings import LR_GRID, SETTING_LABELS, SETTINGS
 from ui.text import plain
 from viz.frames import copy_figure
-from viz.style import TEMPLATES, roomy_margins
+from viz.style import TEMPLATES, margin, roomy_margins
 
 STEP_KEY = "step"
 RAW_STEP_KEY = "_raw_step"  # the step a shared link asked for, checked once
@@ -245,8 +245,7 @@ def theme_type() -> str:
 def _needs_room(fig: go.Figure) -> dict[str, int] | None:
     """The margins roomy_margins asks for, or None when the figure has them already."""
     room = roomy_margins(fig)
-    margin = fig.layout.margin
-    return None if all((margin[k] or 0) == v for k, v in room.items()) else room
+    return None if all(margin(fig, side) == v for side, v in room.items()) else room
 
 
 def with_room(fig: go.Figure) -> go.Figure:

@@ -325,6 +325,8 @@ ROOM_BELOW_LEGEND = 85
 ROOM_BELOW_TICKS = 55
 ROOM_COLORBAR = 108
 SMALL_TICKS = 10  # px: tick labels this small need no more than base_layout's margin
+# Plotly's own margins, for a figure that sets none.
+PLOTLY_MARGIN = {"l": 80, "r": 80, "t": 100, "b": 80}
 # Trace types whose colour bar shows unless showscale is False.
 _SCALED = {"heatmap", "contour", "histogram2d", "histogram2dcontour", "surface"}
 
@@ -363,6 +365,12 @@ def _colorbar_sides(fig: go.Figure) -> set[str]:
     return sides
 
 
+def margin(fig: go.Figure, side: str) -> int:
+    """The figure's margin on `side` ("l", "r", "t" or "b"), Plotly's default if unset."""
+    value = fig.layout.margin[side]
+    return PLOTLY_MARGIN[side] if value is None else int(value)
+
+
 def roomy_margins(fig: go.Figure) -> dict[str, int]:
     """Margins with room for what Plotly's automargin would add, when the figure has it.
 
@@ -372,8 +380,7 @@ def roomy_margins(fig: go.Figure) -> dict[str, int]:
     room they usually take skips it; automargin still grows a margin that needs more (a
     legend that wraps on a phone).
     """
-    m = fig.layout.margin
-    left, right, below = m.l or 0, m.r or 0, m.b or 0
+    left, right, below = (margin(fig, side) for side in "lrb")
     yaxis = fig.layout.yaxis
     small = (yaxis.tickfont.size or FONT_SIZE) <= SMALL_TICKS  # they fit the base margin
     if yaxis.visible is not False and yaxis.showticklabels is not False and not small:
