@@ -14,6 +14,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.e2e.conftest import server_options  # noqa: E402
+
 # Run as `python -c TIMED_SERVER RUNS_LOG <streamlit run options>`: `streamlit run app.py`,
 # appending one JSON line per script run to RUNS_LOG: its start and end (wall clock, to
 # compare with the browser's clock and the driver's) and the page's query string.
@@ -67,22 +70,7 @@ def timed_server(
     """`streamlit run app.py` in `folder` on 127.0.0.1 (on `cpus` if given), its script runs
     timed into `runs_log`; yields (base URL, process) once it answers, stops it on exit."""
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-c",
-        TIMED_SERVER,
-        str(runs_log),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    cmd = [sys.executable, "-c", TIMED_SERVER, str(runs_log), *server_options(port)]
     env = {**os.environ, **(env_extra or {}), "PYTHONUNBUFFERED": "1"}
     with open(server_log, "wb") as log:
         proc = subprocess.Popen(

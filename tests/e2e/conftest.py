@@ -125,6 +125,22 @@ def app_dir() -> Path:
     return Path(os.environ.get("BACKPROP_APP_DIR") or REPO_ROOT).resolve()
 
 
+def server_options(port: int) -> list[str]:
+    """`streamlit run` options of a test or benchmark server: local, headless, no watcher."""
+    return [
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -410,23 +426,7 @@ def streamlit_server(folder: Path, log_path: Path) -> Iterator[str]:
         pytest.fail(f"no app.py in {folder} (set BACKPROP_APP_DIR?)", pytrace=False)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", *server_options(port)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
