@@ -152,12 +152,25 @@ for col, (title, text, page, icon) in zip(st.columns(4), STEPS_OF_TRAINING, stri
 controls = st.container()
 left, right = st.columns([1.15, 1], gap="medium")
 boundary_slot = left.empty()
-if not runs.is_cached(cfg, runs.uploaded_dataset()):
-    # Training takes a while: show the data now, in the boundary's place.
+
+
+def show_data() -> None:
+    """The training data, in the boundary's place until the network is trained."""
     with boundary_slot:
         layout.chart(data_figure(runs.data_for(cfg, runs.uploaded_dataset())), key="overview_data")
-with controls:
-    run = runs.run()
+
+
+if layout.drawn_anew() and not runs.is_cached(cfg, runs.uploaded_dataset()):
+    # Nothing of this page is on screen yet: show the data at once, while it trains.
+    show_data()
+    with controls:
+        run = runs.run()
+else:
+    # A rerun: the page's charts stay on screen while a quick retrain runs (drawing the data
+    # in between would cost the browser a chart), and give way to the data only if the
+    # training takes long enough to show its progress.
+    with controls:
+        run = runs.run(while_slow=show_data)
 with banner:
     layout.divergence_banner(run)
     layout.health_banner(run)

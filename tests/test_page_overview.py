@@ -44,6 +44,57 @@ def test_defaults_draw_boundary_loss_and_network(default_page):
     assert len(at.get("page_link")) >= 8
 
 
+def _count_data_figures(monkeypatch) -> list[int]:
+    """Count the page's calls of the data preview (the page imports it on every run)."""
+    import viz.preview
+
+    calls: list[int] = []
+    original = viz.preview.data_figure
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(viz.preview, "data_figure", counted)
+    return calls
+
+
+def _depth_plus_one(at) -> None:
+    slider = next(s for s in at.slider if s.key == "depth")
+    slider.set_value(slider.value + 1)
+    at.run()
+    assert_ok(at, charts=3)
+
+
+def test_a_new_page_shows_the_data_while_its_network_trains(monkeypatch):
+    calls = _count_data_figures(monkeypatch)
+    at = run_page(PAGE, {"seed": "4242"})  # a run no other test trained
+    assert_ok(at, charts=3)
+    assert len(calls) == 1
+
+
+def test_a_quick_retrain_keeps_the_charts_instead_of_drawing_the_data(monkeypatch):
+    calls = _count_data_figures(monkeypatch)
+    at = run_page(PAGE, {"seed": "4243"})
+    assert len(calls) == 1
+    _depth_plus_one(at)  # not cached, trains in well under SHOW_AFTER_S
+    assert len(calls) == 1
+
+
+def test_a_slow_retrain_shows_the_data_with_its_progress(monkeypatch):
+    import ui.progress
+
+    calls = _count_data_figures(monkeypatch)
+    at = run_page(PAGE, {"seed": "4244"})
+    assert len(calls) == 1
+    monkeypatch.setattr(ui.progress, "SHOW_AFTER_S", 0.0)  # every training counts as slow
+    _depth_plus_one(at)
+    assert len(calls) == 2
+    assert [spec["layout"]["title"]["text"] for spec in plotly_specs(at)][0].startswith(
+        "Decision boundary"
+    )
+
+
 def test_tiles_and_charts_show_the_engines_numbers(default_page):
     run = train(Config())
     tiles = {m.label: m.value for m in default_page.metric}

@@ -40,3 +40,23 @@ def test_updates_closer_than_every_s_are_skipped():
 
 def test_done_removes_the_bar():
     assert _bars([0.0, 0.3], [(0.5, "half")], finish=True) == []
+
+
+def _shown(times: list[float], updates: list[float]) -> list[str]:
+    """One "shown" per call of on_show while `updates` run on the fake clock `times`."""
+    from ui.progress import Progress
+
+    calls: list[str] = []
+    clock = iter(times)
+    bar = Progress("Working…", clock=lambda: next(clock), on_show=lambda: calls.append("shown"))
+    for fraction in updates:
+        bar.update(fraction)
+    return calls
+
+
+def test_on_show_runs_once_when_the_bar_first_appears():
+    assert _shown([0.0, 0.3, 0.45, 0.6], [0.2, 0.5, 0.8]) == ["shown"]
+
+
+def test_quick_work_never_calls_on_show():
+    assert _shown([0.0, 0.1, 0.2], [0.5, 1.0]) == []

@@ -30,6 +30,8 @@ PLOTLY_CONFIG = {
 
 
 LOG_LOSS_KEY = "log_loss"
+PAGE_KEY = "_page"  # the page the session's last run drew
+ANEW_KEY = "_page_anew"  # whether this run draws its page anew
 
 
 def share_url() -> str:
@@ -179,6 +181,18 @@ def health_banner(run: Run, key: str = "health") -> None:
     else:
         higher = min((v for v in LR_GRID if v > cfg.lr), default=cfg.lr)
         apply_button(f"Set the learning rate to {higher:g}", {"lr": higher}, f"{key}_lr")
+
+
+def note_page(url_path: str) -> None:
+    """Remember the page this run draws (called by the entrypoint before the page runs)."""
+    st.session_state[ANEW_KEY] = st.session_state.get(PAGE_KEY) != url_path
+    st.session_state[PAGE_KEY] = url_path
+
+
+def drawn_anew() -> bool:
+    """Whether this run draws its page anew (a first visit, or another page before), so none
+    of the page's charts is on screen yet; False for a rerun of the page on screen."""
+    return bool(st.session_state.get(ANEW_KEY, True))
 
 
 def step_picker(run: Run, label: str = "Step") -> int:

@@ -16,14 +16,24 @@ EVERY_S = 0.1
 
 class Progress:
     """A bar in a placeholder, drawn once the work has run SHOW_AFTER_S, updated at most
-    every EVERY_S, and removed by done()."""
+    every EVERY_S, and removed by done().
 
-    def __init__(self, text: str, clock: Callable[[], float] = time.perf_counter) -> None:
+    `on_show` is called once, just before the bar first appears: for what is worth drawing
+    only while slow work runs (the page's data, while its network trains).
+    """
+
+    def __init__(
+        self,
+        text: str,
+        clock: Callable[[], float] = time.perf_counter,
+        on_show: Callable[[], None] | None = None,
+    ) -> None:
         self._slot = st.empty()
         self._text = text
         self._clock = clock
         self._start = clock()
         self._shown_at: float | None = None
+        self._on_show = on_show
 
     def update(self, fraction: float, text: str | None = None) -> None:
         """Move the bar to `fraction` (0 to 1), with `text` if given, when it is time to."""
@@ -32,6 +42,8 @@ class Progress:
             return
         if self._shown_at is not None and now - self._shown_at < EVERY_S:
             return
+        if self._shown_at is None and self._on_show is not None:
+            self._on_show()
         self._shown_at = now
         self._text = text or self._text
         self._slot.progress(min(max(fraction, 0.0), 1.0), text=self._text)

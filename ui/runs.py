@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from contextvars import ContextVar
 
 import streamlit as st
 
@@ -34,11 +36,16 @@ def uploaded_dataset() -> Dataset | None:
     return st.session_state.get(UPLOAD_KEY) if cfg.dataset.startswith("upload_") else None
 
 
+# What the page draws if training turns out slow (run's `while_slow`): not an argument of
+# the cached call, which would key the cache by it.
+_WHILE_SLOW: ContextVar[Callable[[], None] | None] = ContextVar("while_slow", default=None)
+
+
 @immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def _train_cached(cfg: Config, data: Dataset | None) -> Run:
     TRAIN_CALLS["count"] += 1
     # Shown on a miss only: immutable_cache draws nothing on a hit.
-    bar = Progress("Training…")
+    bar = Progress("Training…", on_show=_WHILE_SLOW.get())
 
     def report(step: int, total: int, loss: float) -> None:
         bar.update(step / total, f"Training: step {step} of {total}, loss {loss:.4g}")
@@ -64,9 +71,16 @@ def run_for(cfg: Config, data: Dataset | None = None) -> Run:
     return _train_cached(cfg, data)
 
 
-def run() -> Run:
-    """The training run of this session's experiment."""
-    return run_for(config(), uploaded_dataset())
+def run(while_slow: Callable[[], None] | None = None) -> Run:
+    """The training run of this session's experiment.
+
+    `while_slow` is called once if training takes long enough to show its progress bar.
+    """
+    token = _WHILE_SLOW.set(while_slow)
+    try:
+        return run_for(config(), uploaded_dataset())
+    finally:
+        _WHILE_SLOW.reset(token)
 
 
 def is_cached(cfg: Config, data: Dataset | None = None) -> bool:
