@@ -16,6 +16,7 @@ const G = (window.__bpTransport = window.__bpTransport || {
   timer: null,
   root: null,
   setState: null,
+  watching: false,
 });
 
 // Scatter-only charts move their traces without a full redraw; the others need one.
@@ -108,6 +109,33 @@ function publish() {
   if (G.setState) G.setState("step", step);
 }
 
+// The page's Step slider, moved by key or drag (either focuses it): show its step at once,
+// while the server reruns what shows the step in words and tables. A slider the server
+// redraws is not followed: the component's data says the server's step. Nor while playing:
+// then the server's answer moves the transport (a new run restarts play at step 0).
+function followSlider(records) {
+  if (G.playing) return;
+  for (const record of records) {
+    const input = record.target;
+    if (input !== document.activeElement || !input.closest(".st-key-step")) continue;
+    const idx = G.steps.indexOf(Number(input.getAttribute("aria-valuetext")));
+    if (idx < 0 || idx === G.idx) continue;
+    G.idx = idx;
+    startClock();
+    sync();
+  }
+}
+
+function watchSlider() {
+  if (G.watching) return;
+  G.watching = true;
+  new MutationObserver(followSlider).observe(document.body, {
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["aria-valuetext"],
+  });
+}
+
 function tick() {
   if (G.root && !G.root.isConnected) {
     G.playing = false;
@@ -190,5 +218,6 @@ export default function (component) {
     restartTimer();
   };
   if (!G.timer) restartTimer();
+  watchSlider();
   sync();
 }
