@@ -89,9 +89,9 @@ def test_figures_are_the_engines_values(default_page):
 
 def test_gradient_check_table_agrees(default_page):
     at = default_page
-    table = at.dataframe[-1].value
+    table = at.table[-1].value
     assert list(dict.fromkeys(table["layer"])) == ["h1", "h2", "out"]
-    assert (table["rel_error"] < 1e-6).all() and table["agrees"].all()
+    assert (table["relative error"] < 1e-6).all() and table["agrees"].all()
     assert any("checked entries agree" in str(s.value) for s in at.success)
 
 
@@ -149,7 +149,7 @@ def test_other_configs(params, layer, extra):
     _assert_chain_rule_matches(at, run, layer, 0, 1)
     if extra:
         assert extra in page_text(at)
-    assert at.dataframe[-1].value["agrees"].all()
+    assert at.table[-1].value["agrees"].all()
 
 
 def test_a_larger_batch_says_what_the_sum_covers():
