@@ -50,6 +50,20 @@ function frameFor(nums, step) {
   return String(best);
 }
 
+// A frame's layout as relayout's update: a title object by its parts ("title.text"), since
+// relayout replaces an object given whole and the title would lose its place and font.
+function layoutUpdate(layout) {
+  const update = {};
+  for (const [key, value] of Object.entries(layout)) {
+    if (key === "title" && value && typeof value === "object") {
+      for (const [part, v] of Object.entries(value)) update[`title.${part}`] = v;
+    } else {
+      update[key] = value;
+    }
+  }
+  return update;
+}
+
 function charts() {
   return Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'));
 }
@@ -85,7 +99,7 @@ function sync() {
     const [data, drawnLayout] = [gd.data, gd.layout];
     window.Plotly.animate(gd, [name], animation(redraw))
       // Without a full redraw, a frame's layout (a title naming the step) needs its own call.
-      .then(() => (layout && !redraw ? window.Plotly.relayout(gd, layout) : null))
+      .then(() => (layout && !redraw ? window.Plotly.relayout(gd, layoutUpdate(layout)) : null))
       .then(() => {
         // Redrawn by the server meanwhile: the next tick starts again from what it drew.
         if (gd.data !== data || gd.layout !== drawnLayout) return;

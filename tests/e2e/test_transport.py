@@ -36,6 +36,19 @@ def _titles_name(app, step: int) -> bool:
     return all(int(m.group(1)) == step for m in named if m)
 
 
+_TITLE_PLACES_JS = (
+    f"() => Array.from({_PLOTS})"
+    + """.filter(gd => ((gd._transitionData || {})._frames || []).length)
+    .map(gd => [(gd.layout.title || {}).xanchor, (gd.layout.title || {}).x])"""
+)
+
+
+def _titles_in_place(app) -> bool:
+    """Every moving chart's title is where base_layout puts it: moving to a frame changes
+    its text only (a scatter chart's title is relaid out, which could reset the rest)."""
+    return all(place == ["left", 0.01] for place in app.page.evaluate(_TITLE_PLACES_JS))
+
+
 def _transport(app):
     return app.page.locator(".bp-transport")
 
@@ -131,6 +144,7 @@ def test_step_advances_one_recorded_step_and_the_link_opens_there(app, page):
     _click(app, ".bp-next")
     assert _step(app) == steps[3]
     app.until(lambda: _all_at(app, steps[3]), 10, "every chart one recorded step on")
+    assert _titles_in_place(app)
     app.until(lambda: app.params().get("step") == str(steps[3]), 15, "the step in the URL")
     app.wait()
     link = app.page.url
@@ -158,6 +172,7 @@ def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
     _click(app, ".bp-next")
     app.until(lambda: _all_at(app, steps[1], moving), 20, "the charts one recorded step on")
     app.until(lambda: _titles_name(app, steps[1]), 10, "the chart titles to name that step")
+    assert _titles_in_place(app)
     app.until(lambda: app.params().get("step") == str(steps[1]), 15, "the step in the URL")
     app.wait()
     assert app.exceptions() == []
