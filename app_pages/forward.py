@@ -3,6 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from engine import Run, StepRecord
 from ui import layout, lesson, runs, transport, weight_picker
@@ -10,11 +11,10 @@ from ui.settings import ACTIVATION_LATEX
 from viz.forward import (
     activation_boxes_figure,
     activation_stats_figure,
-    forward_graph_figure,
     layer_heatmap_figure,
 )
 from viz.network_graph import MAX_GRAPH_LAYERS, MAX_GRAPH_UNITS, fits_graph
-from viz.transport import with_box_frames
+from viz.transport import animated_forward_graph, with_box_frames
 
 LAYER_KEY = "forward_layer"
 
@@ -32,17 +32,27 @@ def _sample_caption(run: Run, record: StepRecord, sample: int) -> str:
     )
 
 
-def sample_view(run: Run, record: StepRecord) -> None:
-    """The chosen sample's forward pass at the chosen step."""
+def graph_view(run: Run) -> tuple[int, DeltaGenerator]:
+    """The sample picker and its forward pass, a frame per recorded step: the sample chosen,
+    and the place for its numbers at the step."""
+    sample = weight_picker.pick_sample_slider(run.record_at(run.recorded_steps[-1]).x.shape[0])
+    numbers = st.container()
+    graph = transport.over_steps(
+        (run.config, "graph", sample), lambda: animated_forward_graph(run, sample)
+    )
+    layout.chart(graph, key="forward_graph")
+    st.caption(
+        "Hover a unit for its exact z and a, and an edge's midpoint for its weight. "
+        "Orange: for each unit, the incoming edge that contributes most, |w·h|, to its z. "
+        "The colours keep one scale over training, so steps compare."
+    )
+    return sample, numbers
+
+
+def heatmap_view(run: Run, record: StepRecord) -> None:
+    """A network too large for a graph: the chosen layer's activations at the chosen step."""
     sample = weight_picker.pick_sample_slider(record.x.shape[0])
     st.caption(_sample_caption(run, record, sample))
-    if fits_graph(run.sizes):
-        layout.chart(forward_graph_figure(run, record, sample), key="forward_graph")
-        st.caption(
-            "Hover a unit for its exact z and a, and an edge's midpoint for its weight. "
-            "Orange: for each unit, the incoming edge that contributes most, |w·h|, to its z."
-        )
-        return
     st.info(
         f"This network has more than {MAX_GRAPH_UNITS} units in a layer or more than "
         f"{MAX_GRAPH_LAYERS} layers, too many to draw unit by unit, so each layer is shown "
@@ -101,6 +111,13 @@ with left:
         "prediction ŷ."
     )
 
+with right:
+    # The graph moves with the transport, so a step change leaves it in the browser; it is
+    # redrawn when the sample changes (a full rerun). A large network's heatmaps show one
+    # step each, drawn by the step fragment.
+    graph = graph_view(run) if fits_graph(run.sizes) else None
+    heatmaps = st.container()
+
 st.subheader("Activations layer by layer", divider="gray")
 st.markdown(
     "Left: the spread of each layer's activations over the recorded batch (box: middle "
@@ -122,11 +139,17 @@ nav = st.container()
 
 @st.fragment
 def at_step(run: Run) -> None:
-    """Everything that shows the chosen step: moving the step or the sample reruns only this."""
+    """Everything that shows the chosen step: moving the step reruns only this."""
     with controls:
         step = transport.controls(run, cfg)
-    with right:
-        sample_view(run, run.record_at(step))
+    record = run.record_at(step)
+    if graph is not None:
+        sample, numbers = graph
+        with numbers:
+            st.caption(_sample_caption(run, record, sample))
+    else:
+        with heatmaps:
+            heatmap_view(run, record)
     lesson.links_at_step(link, nav, "app_pages/forward.py")
 
 

@@ -27,6 +27,16 @@ def _nodes(spec: dict) -> dict:
     return next(t for t in spec["data"] if t.get("name") == "units")
 
 
+def _graph_at(spec: dict, step: int) -> dict:
+    """The graph's frame of `step`, its traces named like the figure's (units, weights)."""
+    frame = next(f for f in spec["frames"] if f["name"] == str(step))
+    names = [spec["data"][i].get("name") for i in frame["traces"]]
+    return {
+        "title": frame["layout"]["title"]["text"],
+        "data": [dict(t, name=n) for t, n in zip(frame["data"], names, strict=True)],
+    }
+
+
 @pytest.fixture(scope="module")
 def default_run():
     return train(Config())
@@ -45,8 +55,8 @@ def test_defaults_draw_graph_boxes_and_lines(default_page):
     assert not page_warnings(at)
     specs = plotly_specs(at)
     titles = [spec["layout"]["title"]["text"] for spec in specs]
-    assert titles[0].startswith(f"Sample 0, step {STEP}")
-    # The boxes show the chosen step through their frame of that name (the transport's).
+    # The graph and the boxes show the chosen step through their frame of that name.
+    assert _graph_at(specs[0], STEP)["title"].startswith(f"Sample 0, step {STEP}")
     frame = next(f for f in specs[1]["frames"] if f["name"] == str(STEP))
     assert frame["layout"]["title"]["text"].startswith(f"Activations a per layer, step {STEP}")
     assert titles[2].startswith("Activations over training")
@@ -55,7 +65,7 @@ def test_defaults_draw_graph_boxes_and_lines(default_page):
 
 def test_nodes_and_edges_are_the_engines_values(default_page, default_run):
     rec = default_run.records[STEP]
-    graph = plotly_specs(default_page)[0]
+    graph = _graph_at(plotly_specs(default_page)[0], STEP)
     colours = decode(_nodes(graph)["marker"]["color"])
     np.testing.assert_array_equal(colours[2:10], rec.layers["h1"].a[0])
     weights = next(t for t in graph["data"] if t.get("name") == "weights")
@@ -69,8 +79,11 @@ def test_changing_the_sample_recolours_the_nodes(default_page, default_run):
     at.slider(key="sample").set_value(5).run()
     assert_ok(at, charts=3)
     rec = default_run.records[STEP]
-    graph = plotly_specs(at)[0]
-    assert graph["layout"]["title"]["text"].startswith("Sample 5, step")
+    graph = _graph_at(plotly_specs(at)[0], STEP)
+    assert graph["title"].startswith(f"Sample 5, step {STEP}")
+    assert f"Sample 5 (row {rec.batch_index[5]} of the training set)" in " ".join(
+        c.value for c in at.caption
+    )
     colours = decode(_nodes(graph)["marker"]["color"])
     np.testing.assert_array_equal(colours[:2], rec.x[5])
     np.testing.assert_array_equal(colours[10:18], rec.layers["h2"].a[5])

@@ -12,12 +12,15 @@ from engine import Config, train
 from engine.analysis.experiments import gradient_flow
 from engine.analysis.loss_curves import loss_curve, per_sample_loss
 from tests.apptest_utils import decode, plotly_specs, run_page
+from ui.settings import config_from_params
 from ui.transport import readout
 from viz.error import target_one_logits
+from viz.forward import forward_graph_figure
+from viz.transport import animated_forward_graph
 
 # Page -> how many of its charts move with the transport.
 MOVING = {
-    "app_pages/forward.py": 2,
+    "app_pages/forward.py": 3,
     "app_pages/error.py": 4,
     "app_pages/backward.py": 2,
     "app_pages/gradient_norms.py": 6,
@@ -74,6 +77,36 @@ def test_moving_charts_do_not_change_with_the_step(page):
     first = [json.dumps(s) for s in _with_step_frames(at)]
     at.select_slider(key="step").set_value(40).run()
     assert [json.dumps(s) for s in _with_step_frames(at)] == first
+
+
+@pytest.mark.parametrize(
+    "params", [{"depth": "2"}, {"depth": "3", "layer_norm": "true", "dataset": "spiral3"}]
+)
+def test_forward_graph_frames_are_the_graph_of_each_step(params):
+    """Each frame replaces, trace for trace, what the static graph of that step draws, on
+    the colour ranges of the whole run."""
+    run = train(config_from_params(params)[0])
+    sample = 3
+    fig = animated_forward_graph(run, sample)
+    spec = fig.to_dict()
+    ranges = (spec["data"][-2]["marker"]["cmax"], spec["data"][-1]["marker"]["cmax"])
+    assert all("text" in frame["data"][-1] for frame in spec["frames"])  # the units' hover
+    weights = [run.records[s].layers[n].W for s in run.recorded_steps for n in run.layer_names]
+    assert ranges[0] == max(float(np.abs(W).max()) for W in weights)
+    for frame in spec["frames"][:: max(1, len(spec["frames"]) // 6)]:
+        step = int(frame["name"])
+        static = forward_graph_figure(run, run.records[step], sample, ranges).to_dict()
+        assert frame["traces"] == list(range(len(static["data"])))
+        assert frame["layout"]["title"]["text"] == static["layout"]["title"]["text"]
+        for moved, drawn in zip(frame["data"], static["data"], strict=True):
+            for key in ("x", "y", "text"):
+                if key in moved:
+                    np.testing.assert_array_equal(decode(moved[key]), decode(drawn[key]))
+            if "marker" in moved:
+                np.testing.assert_array_equal(
+                    decode(moved["marker"]["color"]), decode(drawn["marker"]["color"])
+                )
+                assert drawn["marker"]["cmax"] in ranges
 
 
 @pytest.mark.parametrize("scale", ["layer", "log"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -49,20 +50,50 @@ def _node_hover(run: Run, record: StepRecord, sample: int) -> list[list[str]]:
     return hover
 
 
-def forward_graph_figure(run: Run, record: StepRecord, sample: int) -> go.Figure:
-    """One sample's forward pass: nodes coloured by activation, edges by weight, path accented."""
+@dataclass
+class GraphStep:
+    """What the forward graph of one sample shows at one step."""
+
+    weights: list[np.ndarray]  # W of each layer
+    values: list[np.ndarray]  # x, then a of each layer, for the sample
+    hover: list[list[str]]  # each node's hover text, node layer by node layer
+    highlight: list[np.ndarray]  # per layer: the strongest input of each unit
+
+
+def graph_step(run: Run, record: StepRecord, sample: int) -> GraphStep:
+    """The weights, the sample's values and hover texts, and the accented edges at a step."""
     names = run.layer_names
     weights = [record.layers[n].W for n in names]
     inputs = layer_inputs(record, names)
-    highlight = [strongest_inputs(W, h[sample]) for W, h in zip(weights, inputs, strict=True)]
-    values = [record.x[sample]] + [record.layers[n].a[sample] for n in names]
+    return GraphStep(
+        weights=weights,
+        values=[record.x[sample]] + [record.layers[n].a[sample] for n in names],
+        hover=_node_hover(run, record, sample),
+        highlight=[strongest_inputs(W, h[sample]) for W, h in zip(weights, inputs, strict=True)],
+    )
+
+
+def graph_title(sample: int, step: int) -> str:
+    """The forward graph's title at a step."""
+    return f"Sample {sample}, step {step}: a on nodes, w on edges"
+
+
+def forward_graph_figure(
+    run: Run, record: StepRecord, sample: int, ranges: tuple[float, float] | None = None
+) -> go.Figure:
+    """One sample's forward pass: nodes coloured by activation, edges by weight, path accented.
+
+    `ranges` fixes the colour ranges (w_max, v_max), as network_figure's.
+    """
+    part = graph_step(run, record, sample)
     return network_figure(
-        weights,
-        ["input"] + names,
-        f"Sample {sample}, step {record.step}: a on nodes, w on edges",
-        node_values=values,
-        node_hover=_node_hover(run, record, sample),
-        highlight=highlight,
+        part.weights,
+        ["input"] + run.layer_names,
+        graph_title(sample, record.step),
+        node_values=part.values,
+        node_hover=part.hover,
+        highlight=part.highlight,
+        ranges=ranges,
     )
 
 

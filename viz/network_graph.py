@@ -136,6 +136,29 @@ def _edge_hover(
     )
 
 
+def finite_max_abs(arrays: list[np.ndarray]) -> float:
+    """The largest finite |value| in `arrays`, or 1 when there is none (a colour range)."""
+    return (
+        max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in arrays), default=0.0)
+        or 1.0
+    )
+
+
+def highlight_segments(
+    highlight: list[np.ndarray], pos: list[np.ndarray]
+) -> tuple[list[float | None], list[float | None]]:
+    """x and y of the accented edges (None between them): highlight[l][j] is the source unit
+    of the edge into unit j of node layer l + 1."""
+    hx: list[float | None] = []
+    hy: list[float | None] = []
+    for layer, src in enumerate(highlight):
+        for j, i in enumerate(src):
+            (x0, y0), (x1, y1) = pos[layer][i], pos[layer + 1][j]
+            hx += [float(x0), float(x1), None]
+            hy += [float(y0), float(y1), None]
+    return hx, hy
+
+
 def network_figure(
     weights: list[np.ndarray],
     names: list[str],
@@ -145,6 +168,7 @@ def network_figure(
     highlight: list[np.ndarray] | None = None,
     value_label: str = "activation a",
     height: int | None = None,
+    ranges: tuple[float, float] | None = None,
 ) -> go.Figure:
     """The network unit by unit.
 
@@ -152,19 +176,17 @@ def network_figure(
     (input, h1.., out). node_values colour the nodes (diverging around 0); node_hover gives
     each node's hover text; highlight[l][j] is the source unit of the accented edge into unit j
     of node layer l+1.
+
+    `ranges` fixes (w_max, v_max), the colour ranges of the weights and the node values, for
+    a figure with a frame per step: then every edge bin has its trace, empty or not, so the
+    frames can replace them one for one. Without, the ranges are these weights' and values'.
     """
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
     pos = node_positions(sizes)
-    w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
-    fig = go.Figure([t for t in edge_bins(weights, pos, w_max) if t["x"]])
+    w_max = ranges[0] if ranges else finite_max_abs(weights)
+    fig = go.Figure([t for t in edge_bins(weights, pos, w_max) if ranges or t["x"]])
     if highlight is not None:
-        hx: list[float | None] = []
-        hy: list[float | None] = []
-        for layer, src in enumerate(highlight):
-            for j, i in enumerate(src):
-                (x0, y0), (x1, y1) = pos[layer][i], pos[layer + 1][j]
-                hx += [x0, x1, None]
-                hy += [y0, y1, None]
+        hx, hy = highlight_segments(highlight, pos)
         fig.add_trace(
             go.Scatter(
                 x=hx,
@@ -188,7 +210,7 @@ def network_figure(
     node_size = float(np.clip(0.7 * (height - 120) / (max(sizes) + 1), 6, 28))
     if node_values is not None:
         values = np.concatenate([np.asarray(v, dtype=float).reshape(-1) for v in node_values])
-        v_max = float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0)) or 1.0
+        v_max = ranges[1] if ranges else finite_max_abs([values])
         marker = dict(
             size=node_size,
             color=values,

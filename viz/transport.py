@@ -28,10 +28,17 @@ from viz.error import (
     sample_marks,
     target_one_logits,
 )
-from viz.forward import box_stats
+from viz.forward import box_stats, forward_graph_figure, graph_step
 from viz.frames import attach_frames
 from viz.gradients import log_axis, positive
-from viz.network_graph import EDGE_BINS, edge_bins, fits_graph, node_positions
+from viz.network_graph import (
+    EDGE_BINS,
+    edge_bins,
+    finite_max_abs,
+    fits_graph,
+    highlight_segments,
+    node_positions,
+)
 from viz.overview import boundary_figure, frame_data, loss_figure, network_diagram
 
 
@@ -294,6 +301,46 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
         )
     attach_frames(out, frames)
     return shows_step(out, last)
+
+
+def animated_forward_graph(run: Run, sample: int) -> go.Figure:
+    """One sample's forward pass at the last recorded step, with a frame per recorded step.
+
+    The weights and the node values each keep one colour range over every step, so the
+    colour bars hold for every frame and two steps' colours compare. A frame holds the edge
+    bins, the accented edges, the weights' and nodes' colours and the nodes' hover text.
+    """
+    steps = run.recorded_steps
+    parts = {s: graph_step(run, run.records[s], sample) for s in steps}
+    ranges = (
+        finite_max_abs([W for p in parts.values() for W in p.weights]),
+        finite_max_abs([v for p in parts.values() for v in p.values]),
+    )
+    last = steps[-1]
+    fig = forward_graph_figure(run, run.records[last], sample, ranges)
+    title = fig.layout.title.text  # wrapped as base_layout wraps it
+    pos = node_positions(run.sizes)
+    frames = []
+    for s, part in parts.items():
+        hx, hy = highlight_segments(part.highlight, pos)
+        frames.append(
+            dict(
+                name=str(s),
+                data=[
+                    *(dict(x=t["x"], y=t["y"]) for t in edge_bins(part.weights, pos, ranges[0])),
+                    dict(x=hx, y=hy),
+                    dict(marker=dict(color=np.concatenate([W.reshape(-1) for W in part.weights]))),
+                    dict(
+                        marker=dict(color=np.concatenate(part.values)),
+                        text=[t for layer in part.hover for t in layer],
+                    ),
+                ],
+                traces=list(range(2 * EDGE_BINS + 3)),
+                layout=dict(title=dict(text=title.replace(f"step {last}:", f"step {s}:"))),
+            )
+        )
+    attach_frames(fig, frames)
+    return shows_step(fig, last)
 
 
 def with_prediction_frames(fig: go.Figure, run: Run, at: int) -> go.Figure:

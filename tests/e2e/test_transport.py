@@ -161,7 +161,7 @@ def test_step_advances_one_recorded_step_and_the_link_opens_there(app, page):
 
 @pytest.mark.parametrize(
     ("path", "moving"),
-    [("/gradient_norms", 6), ("/forward", 2), ("/backward", 2), ("/error", 4), ("/update", 1)],
+    [("/gradient_norms", 6), ("/forward", 3), ("/backward", 2), ("/error", 4), ("/update", 1)],
 )
 def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
     steps = train(Config(steps=120)).recorded_steps
@@ -180,7 +180,14 @@ def test_the_charts_of_other_pages_follow_the_transport(app, path, moving):
 
 @pytest.mark.parametrize(
     ("path", "moving"),
-    [("/", 3), ("/gradient_norms", 6), ("/error", 4), ("/update", 1), ("/backward", 2)],
+    [
+        ("/", 3),
+        ("/gradient_norms", 6),
+        ("/error", 4),
+        ("/update", 1),
+        ("/backward", 2),
+        ("/forward", 3),
+    ],
 )
 def test_moving_the_step_slider_resends_no_chart(app, path, moving):
     """The Step slider reruns only the page's step fragment: the charts that carry a frame
