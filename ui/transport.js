@@ -136,7 +136,9 @@ function followSlider(records) {
     if (idx < 0 || idx === G.idx) continue;
     G.idx = idx;
     startClock();
-    sync();
+    // After the current task: Streamlit sends the slider's value first, so the server
+    // starts on the step's words and tables while the browser moves the charts.
+    setTimeout(sync, 0);
   }
 }
 
