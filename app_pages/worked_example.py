@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import EXAMPLES, worked_step
+from engine.analysis.worked_examples import WorkedStep
 from ui import glossary, layout, lesson
 from viz.worked import (
     factor,
@@ -132,12 +133,19 @@ else:
     )
     st.dataframe(named_weights(ws), width="stretch")
 
-after_view = st.toggle("Show the network after the update", key="worked_after")
-layout.chart(network_figure(ws, after=after_view), key="worked_network")
-st.caption(
-    "Blue edges are positive weights, red negative; thicker means larger. Hover a unit for "
-    "its z and σ(z) with every decimal."
-)
+
+@st.fragment
+def network_view(ws: WorkedStep) -> None:
+    """The example's network before or after the update: the toggle reruns only this."""
+    after_view = st.toggle("Show the network after the update", key="worked_after")
+    layout.chart(network_figure(ws, after=after_view), key="worked_network")
+    st.caption(
+        "Blue edges are positive weights, red negative; thicker means larger. Hover a unit "
+        "for its z and σ(z) with every decimal."
+    )
+
+
+network_view(ws)
 
 st.header("2 · Forward pass")
 st.markdown(

@@ -55,3 +55,27 @@ def test_switching_pages_keeps_every_setting(app):
     assert _params(app) == params
     assert _settings(app) == settings
     assert app.exceptions() == []
+
+
+def test_the_worked_examples_switch_redraws_only_its_network(app):
+    """The switch is in a fragment of its own: the server sends the network, not the page's
+    tables and equations again (a full rerun of the page sends about 40 KB)."""
+    app.open("/worked_example")
+    app.charts_drawn()
+    received: list[int] = []
+    cdp = app.page.context.new_cdp_session(app.page)
+    cdp.send("Network.enable")
+    cdp.on(
+        "Network.webSocketFrameReceived",
+        lambda event: received.append(len(event["response"]["payloadData"])),
+    )
+    title = (
+        "() => document.querySelector('[data-testid=\"stMain\"] .js-plotly-plot').layout.title.text"
+    )
+    before = app.page.evaluate(title)
+    app.page.get_by_text("Show the network after the update").click()
+    app.until(lambda: app.page.evaluate(title) != before, 20, "the network after the update")
+    app.wait()
+    assert "0.291027774" in app.page.evaluate(title)  # Mazur's error after one update
+    assert 0 < sum(received) < 25_000, f"{sum(received)} bytes for the switch"
+    assert app.exceptions() == []
