@@ -27,7 +27,7 @@ PAGE = "app_pages/vanishing.py"
 @pytest.fixture(scope="module")
 def default_page():
     vanishing_runs.comparison.clear()
-    vanishing_runs.sweep.clear()
+    vanishing_runs.sweep_at_init.clear()
     before = dict(vanishing_runs.CALLS)
     at = run_page(PAGE)
     at.calls_before = before
@@ -88,8 +88,17 @@ def test_comparison_is_computed_once_per_config(default_page):
     at.sidebar.slider(key="depth").set_value(3).run()
     assert_ok(at, charts=3)
     assert vanishing_runs.CALLS["comparison"] == before["comparison"] + 2
+    # The sweep tries every depth itself: another depth retrains, but does not sweep again.
+    assert vanishing_runs.CALLS["sweep"] == before["sweep"] + 1
+    sweep_spec = plotly_specs(at)[2]
+    np.testing.assert_allclose(
+        decode(sweep_spec["data"][0]["y"]),
+        depth_sweep(Config(depth=3)).first_layer["dW"]["plain"],
+    )
     at.sidebar.slider(key="depth").set_value(2).run()
     assert vanishing_runs.CALLS["comparison"] == before["comparison"] + 2
+    at.sidebar.selectbox(key="activation").set_value("sigmoid").run()
+    assert vanishing_runs.CALLS["sweep"] == before["sweep"] + 2
 
 
 @pytest.mark.parametrize("params", OTHER_CONFIGS)

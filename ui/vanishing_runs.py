@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -44,9 +45,18 @@ def comparison(config: Config, data: Dataset | None = None) -> dict[str, Variant
     return results
 
 
-@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
 def sweep(config: Config, data: Dataset | None = None) -> DepthSweep:
     """The first hidden layer's gradient at initialisation for depths 1 to 64, with progress.
+
+    The sweep tries every depth itself, so it is computed once for all of the sidebar's
+    depths: changing Hidden layers retrains the four networks, not the sweep.
+    """
+    return sweep_at_init(dataclasses.replace(config, depth=1), data)
+
+
+@immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)
+def sweep_at_init(config: Config, data: Dataset | None = None) -> DepthSweep:
+    """The sweep of `config` (whose depth it does not use), cached.
 
     One depth at a time, so the bar can move: the deep networks take most of the time.
     """
