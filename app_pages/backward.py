@@ -64,9 +64,9 @@ def flow_view(run: Run) -> None:
         )
 
 
-def chain_rule_view(run: Run, record: StepRecord) -> None:
+def chain_rule_view(run: Run, record: StepRecord, weight: tuple[str, int, int, int]) -> None:
     """The chain rule for one weight with the step's numbers."""
-    layer, i, j, n = weight_picker.pick_weight(run, record)
+    layer, i, j, n = weight
     rows = record.x.shape[0]
     terms = chain_rule_terms(run, record.step, layer, i, j)
     st.markdown(
@@ -178,6 +178,9 @@ st.markdown(
     "batch. δ_j itself is the next layer's error, sent back through the weights, times the "
     "slope of the activation."
 )
+# Outside the step's fragment: a step change does not redraw the four pickers, and picking
+# another weight reruns the page.
+weight = weight_picker.pick_weight(run, run.record_at(run.recorded_steps[-1]))
 chain = st.container()
 
 st.subheader("Check these gradients", divider="gray")
@@ -203,7 +206,7 @@ def at_step(run: Run) -> None:
     with trend_text:
         delta_trend(run, record)
     with chain:
-        chain_rule_view(run, record)
+        chain_rule_view(run, record, weight)
     with check:
         gradient_check_view(run, record)
     lesson.links_at_step(link, nav, "app_pages/backward.py")

@@ -11,9 +11,9 @@ from viz.optimizers import OPTIMIZER_LABELS
 from viz.update import loss_change_sentence, ratio_sentence, update_lines
 
 
-def weight_view(run: Run, record: StepRecord) -> None:
+def weight_view(run: Run, record: StepRecord, weight: tuple[str, int, int, int]) -> None:
     """The chosen weight's update term by term."""
-    layer, i, j, n = weight_picker.pick_weight(run, record)
+    layer, i, j, n = weight
     t = update_terms(run, record.step, layer, i, j)
     tiles = (
         ("w before", t.w_before),
@@ -57,9 +57,9 @@ def weight_view(run: Run, record: StepRecord) -> None:
     )
 
 
-def step_view(run: Run, record: StepRecord) -> None:
+def step_view(run: Run, record: StepRecord, weight: tuple[str, int, int, int] | None) -> None:
     """The chosen step's update of one weight, and what it did to the batch's loss."""
-    if not has_update(run, record.step):
+    if weight is None or not has_update(run, record.step):
         if record.step == run.diverged_at:
             st.warning(
                 f"At step {record.step} the loss was not a finite number, so no update was "
@@ -71,8 +71,7 @@ def step_view(run: Run, record: StepRecord) -> None:
                 "steps. Use fewer **Hidden layers** or **Units per layer** to see it."
             )
         return
-    st.subheader("One weight, before and after", divider="gray")
-    weight_view(run, record)
+    weight_view(run, record, weight)
 
     st.subheader("Did this step help?", divider="gray")
     effect = step_effect(run, record.step)
@@ -118,6 +117,12 @@ st.markdown(
     f"Optimizer: **{OPTIMIZER_LABELS[cfg.optimizer][1]}**, learning rate **{cfg.lr:g}**"
     + (f", weight decay **{cfg.weight_decay:g}**." if cfg.weight_decay else ".")
 )
+weight = None
+if any(has_update(run, s) for s in run.recorded_steps):
+    st.subheader("One weight, before and after", divider="gray")
+    # Outside the step's fragment: a step change does not redraw the four pickers, and
+    # picking another weight reruns the page.
+    weight = weight_picker.pick_weight(run, run.record_at(run.recorded_steps[-1]))
 body = st.container()
 
 st.subheader("Update ratios over training", divider="gray")
@@ -138,7 +143,7 @@ def at_step(run: Run) -> None:
     with controls:
         step = transport.controls(run, cfg)
     with body:
-        step_view(run, run.record_at(step))
+        step_view(run, run.record_at(step), weight)
     lesson.links_at_step(link, nav, "app_pages/update.py")
 
 
