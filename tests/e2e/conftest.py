@@ -299,6 +299,26 @@ class AppView:
         """The URL path, e.g. ``/`` or ``/forward``."""
         return urlsplit(self.page.url).path
 
+    def count_received_bytes(self) -> list[int]:
+        """From now on, the size of every websocket message the page receives (a list that
+        grows as they arrive)."""
+        received: list[int] = []
+        cdp = self.page.context.new_cdp_session(self.page)
+        cdp.send("Network.enable")
+        cdp.on(
+            "Network.webSocketFrameReceived",
+            lambda event: received.append(len(event["response"]["payloadData"])),
+        )
+        return received
+
+    def step_slider(self):
+        """The thumb of the page's Step slider, in the main area."""
+        return (
+            self.page.locator('[data-testid="stMain"] [data-testid="stSlider"]')
+            .filter(has=self.page.get_by_text("Step", exact=True))
+            .locator('input[type="range"]')
+        )
+
     def params(self) -> dict[str, str]:
         """The URL's query parameters (the last value of a repeated one)."""
         return dict(parse_qsl(urlsplit(self.page.url).query, keep_blank_values=True))

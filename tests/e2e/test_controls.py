@@ -62,13 +62,7 @@ def test_the_worked_examples_switch_redraws_only_its_network(app):
     tables and equations again (a full rerun of the page sends about 40 KB)."""
     app.open("/worked_example")
     app.charts_drawn()
-    received: list[int] = []
-    cdp = app.page.context.new_cdp_session(app.page)
-    cdp.send("Network.enable")
-    cdp.on(
-        "Network.webSocketFrameReceived",
-        lambda event: received.append(len(event["response"]["payloadData"])),
-    )
+    received = app.count_received_bytes()
     title = (
         "() => document.querySelector('[data-testid=\"stMain\"] .js-plotly-plot').layout.title.text"
     )

@@ -196,18 +196,8 @@ def test_moving_the_step_slider_resends_no_chart(app, path, moving):
     app.open(f"{path}?steps=120&step={steps[5]}")
     app.charts_drawn(moving)
     app.until(lambda: _all_at(app, steps[5], moving), 20, f"every chart at step {steps[5]}")
-    received: list[int] = []
-    cdp = app.page.context.new_cdp_session(app.page)
-    cdp.send("Network.enable")
-    cdp.on(
-        "Network.webSocketFrameReceived",
-        lambda event: received.append(len(event["response"]["payloadData"])),
-    )
-    thumb = (
-        app.page.locator('[data-testid="stMain"] [data-testid="stSlider"]')
-        .filter(has=app.page.get_by_text("Step", exact=True))
-        .locator('input[type="range"]')
-    )
+    received = app.count_received_bytes()
+    thumb = app.step_slider()
     thumb.focus()
     thumb.press("ArrowLeft")
     app.until(lambda: _all_at(app, steps[4], moving), 20, f"every chart at step {steps[4]}")
@@ -239,11 +229,7 @@ def test_the_charts_follow_the_step_slider_before_the_server_answers(app, path, 
     app.charts_drawn(moving)
     app.until(lambda: _all_at(app, steps[5], moving), 20, f"every chart at step {steps[5]}")
     hold["on"] = True
-    thumb = (
-        app.page.locator('[data-testid="stMain"] [data-testid="stSlider"]')
-        .filter(has=app.page.get_by_text("Step", exact=True))
-        .locator('input[type="range"]')
-    )
+    thumb = app.step_slider()
     thumb.focus()
     thumb.press("ArrowLeft")
     thumb.press("ArrowLeft")
