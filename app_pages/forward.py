@@ -11,12 +11,17 @@ from ui.settings import ACTIVATION_LATEX
 from viz.forward import (
     activation_boxes_figure,
     activation_stats_figure,
+    forward_graph_figure,
     layer_heatmap_figure,
 )
 from viz.network_graph import MAX_GRAPH_LAYERS, MAX_GRAPH_UNITS, fits_graph
-from viz.transport import animated_forward_graph, with_box_frames
+from viz.transport import animated_forward_graph, graph_frames_fit, with_box_frames
 
 LAYER_KEY = "forward_layer"
+GRAPH_CAPTION = (
+    "Hover a unit for its exact z and a, and an edge's midpoint for its weight. "
+    "Orange: for each unit, the incoming edge that contributes most, |w·h|, to its z."
+)
 
 
 def _values(v: np.ndarray) -> str:
@@ -41,18 +46,19 @@ def graph_view(run: Run) -> tuple[int, DeltaGenerator]:
         (run.config, "graph", sample), lambda: animated_forward_graph(run, sample)
     )
     layout.chart(graph, key="forward_graph")
-    st.caption(
-        "Hover a unit for its exact z and a, and an edge's midpoint for its weight. "
-        "Orange: for each unit, the incoming edge that contributes most, |w·h|, to its z. "
-        "The colours keep one scale over training, so steps compare."
-    )
+    st.caption(f"{GRAPH_CAPTION} The colours keep one scale over training, so steps compare.")
     return sample, numbers
 
 
-def heatmap_view(run: Run, record: StepRecord) -> None:
-    """A network too large for a graph: the chosen layer's activations at the chosen step."""
+def step_sample_view(run: Run, record: StepRecord) -> None:
+    """A network too large for a graph with a frame per step: the chosen sample's forward
+    pass at the chosen step, as a graph or, larger still, as each layer's heatmap."""
     sample = weight_picker.pick_sample_slider(record.x.shape[0])
     st.caption(_sample_caption(run, record, sample))
+    if fits_graph(run.sizes):
+        layout.chart(forward_graph_figure(run, record, sample), key="forward_graph")
+        st.caption(GRAPH_CAPTION)
+        return
     st.info(
         f"This network has more than {MAX_GRAPH_UNITS} units in a layer or more than "
         f"{MAX_GRAPH_LAYERS} layers, too many to draw unit by unit, so each layer is shown "
@@ -113,10 +119,11 @@ with left:
 
 with right:
     # The graph moves with the transport, so a step change leaves it in the browser; it is
-    # redrawn when the sample changes (a full rerun). A large network's heatmaps show one
-    # step each, drawn by the step fragment.
-    graph = graph_view(run) if fits_graph(run.sizes) else None
-    heatmaps = st.container()
+    # redrawn when the sample changes (a full rerun). A larger network's graph or heatmaps
+    # show one step each, drawn by the step fragment.
+    moving = fits_graph(run.sizes) and graph_frames_fit(run.sizes, len(run.recorded_steps))
+    graph = graph_view(run) if moving else None
+    per_step = st.container()
 
 st.subheader("Activations layer by layer", divider="gray")
 st.markdown(
@@ -148,8 +155,8 @@ def at_step(run: Run) -> None:
         with numbers:
             st.caption(_sample_caption(run, record, sample))
     else:
-        with heatmaps:
-            heatmap_view(run, record)
+        with per_step:
+            step_sample_view(run, record)
     lesson.links_at_step(link, nav, "app_pages/forward.py")
 
 

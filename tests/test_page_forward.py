@@ -89,6 +89,20 @@ def test_changing_the_sample_recolours_the_nodes(default_page, default_run):
     np.testing.assert_array_equal(colours[10:18], rec.layers["h2"].a[5])
 
 
+def test_a_graph_too_large_to_send_every_step_is_drawn_step_by_step():
+    params = {"depth": "4", "width": "16", "steps": "100"}
+    run = train(config_from_params(params)[0])
+    at = run_page(PAGE, params)
+    assert_ok(at, charts=3)
+    step = run.recorded_steps[7]
+    at.select_slider(key="step").set_value(step).run()
+    graph = plotly_specs(at)[0]
+    assert "frames" not in graph  # drawn at the chosen step by the step's fragment
+    assert graph["layout"]["title"]["text"].startswith(f"Sample 0, step {step}")
+    colours = decode(_nodes(graph)["marker"]["color"])
+    np.testing.assert_array_equal(colours[2:18], run.records[step].layers["h1"].a[0])
+
+
 def test_beyond_the_thresholds_layers_become_heatmaps():
     params = {"depth": "13", "width": "4", "steps": "20"}
     at = run_page(PAGE, params)

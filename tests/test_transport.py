@@ -16,7 +16,7 @@ from ui.settings import config_from_params
 from ui.transport import readout
 from viz.error import target_one_logits
 from viz.forward import forward_graph_figure
-from viz.transport import animated_forward_graph
+from viz.transport import animated_forward_graph, graph_frame_bytes
 
 # Page -> how many of its charts move with the transport.
 MOVING = {
@@ -107,6 +107,16 @@ def test_forward_graph_frames_are_the_graph_of_each_step(params):
                     decode(moved["marker"]["color"]), decode(drawn["marker"]["color"])
                 )
                 assert drawn["marker"]["cmax"] in ranges
+
+
+@pytest.mark.parametrize(("depth", "width"), [(1, 1), (2, 8), (2, 16), (6, 4), (12, 3)])
+def test_forward_graph_frames_take_at_most_their_estimate(depth, width):
+    """The estimate that decides whether the graph's frames go to the browser is a little
+    above what a frame takes, never below."""
+    run = train(Config(depth=depth, width=width, steps=40))
+    frames = animated_forward_graph(run, 0).to_dict()["frames"]
+    taken = max(len(json.dumps(f)) for f in frames)
+    assert taken <= graph_frame_bytes(run.sizes) <= 1.6 * taken
 
 
 @pytest.mark.parametrize("scale", ["layer", "log"])

@@ -303,6 +303,25 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
     return shows_step(out, last)
 
 
+# The most a forward graph's frames may send to the browser: with the page's other charts,
+# under the 2 MB a page may send (benchmarks/pages.py). A larger graph is drawn one step
+# at a time instead.
+GRAPH_FRAMES_BYTES = 1_500_000
+
+
+def graph_frame_bytes(sizes: list[int]) -> int:
+    """About how many bytes of JSON one frame of the forward graph takes (a little more than
+    measured: edge coordinates and colours, node colours and hover texts)."""
+    edges = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+    return 600 + 40 * edges + 100 * sum(sizes)
+
+
+def graph_frames_fit(sizes: list[int], frames: int) -> bool:
+    """Whether `frames` frames of the forward graph of a network of these widths fit
+    GRAPH_FRAMES_BYTES."""
+    return frames * graph_frame_bytes(sizes) <= GRAPH_FRAMES_BYTES
+
+
 def animated_forward_graph(run: Run, sample: int) -> go.Figure:
     """One sample's forward pass at the last recorded step, with a frame per recorded step.
 
