@@ -73,11 +73,6 @@ def graph_step(run: Run, record: StepRecord, sample: int) -> GraphStep:
     )
 
 
-def graph_title(sample: int, step: int) -> str:
-    """The forward graph's title at a step."""
-    return f"Sample {sample}, step {step}: a on nodes, w on edges"
-
-
 def forward_graph_figure(
     run: Run, record: StepRecord, sample: int, ranges: tuple[float, float] | None = None
 ) -> go.Figure:
@@ -89,7 +84,7 @@ def forward_graph_figure(
     return network_figure(
         part.weights,
         ["input"] + run.layer_names,
-        graph_title(sample, record.step),
+        f"Sample {sample}, step {record.step}: a on nodes, w on edges",
         node_values=part.values,
         node_hover=part.hover,
         highlight=part.highlight,
