@@ -16,7 +16,8 @@ from ui.settings import config_from_params
 from ui.transport import readout
 from viz.error import target_one_logits
 from viz.forward import forward_graph_figure
-from viz.transport import animated_forward_graph, graph_frame_bytes
+from viz.overview import network_diagram
+from viz.transport import animated_forward_graph, animated_network, graph_frame_bytes
 
 # Page -> how many of its charts move with the transport.
 MOVING = {
@@ -107,6 +108,31 @@ def test_forward_graph_frames_are_the_graph_of_each_step(params):
                     decode(moved["marker"]["color"]), decode(drawn["marker"]["color"])
                 )
                 assert drawn["marker"]["cmax"] in ranges
+
+
+def test_overview_network_frames_keep_the_colour_bar_true():
+    """Each frame is the diagram of its step on one weight range, the colour bar's."""
+    run = train(Config(steps=120))
+    steps = run.recorded_steps[::3]
+    spec = animated_network(run, steps).to_dict()
+    w_max = max(
+        float(np.abs(run.records[s].layers[n].W).max()) for s in steps for n in run.layer_names
+    )
+    bar = spec["data"][-2]["marker"]
+    assert (bar["cmin"], bar["cmax"]) == (-w_max, w_max)
+    assert bar["colorbar"]["tickvals"] == [-w_max, 0.0, w_max]
+    for frame in spec["frames"][::4]:
+        step = int(frame["name"])
+        static = network_diagram(run, step, w_max).to_dict()
+        assert frame["traces"] == list(range(len(static["data"])))
+        for moved, drawn in zip(frame["data"], static["data"], strict=True):
+            for key in ("x", "y", "text"):
+                if key in moved:
+                    np.testing.assert_array_equal(decode(moved[key]), decode(drawn[key]))
+            if "marker" in moved:
+                np.testing.assert_array_equal(
+                    decode(moved["marker"]["color"]), decode(drawn["marker"]["color"])
+                )
 
 
 @pytest.mark.parametrize(("depth", "width"), [(1, 1), (2, 8), (2, 16), (6, 4), (12, 3)])

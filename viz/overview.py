@@ -236,8 +236,11 @@ def loss_figure(run: Run, step: int, log_y: bool = False) -> go.Figure:
     return fig
 
 
-def network_diagram(run: Run, step: int) -> go.Figure:
-    """The network with the weights of a recorded step, or one block per layer when large."""
+def network_diagram(run: Run, step: int, w_max: float | None = None) -> go.Figure:
+    """The network with the weights of a recorded step, or one block per layer when large.
+
+    `w_max` fixes the weights' colour range (for a figure with a frame per step).
+    """
     record = run.record_at(step)
     names = ["x"] + run.layer_names
     if fits_graph(run.sizes):
@@ -251,6 +254,7 @@ def network_diagram(run: Run, step: int) -> go.Figure:
             f"The network at step {record.step} (edges: weights)",
             node_hover=hover,
             height=340,
+            ranges=None if w_max is None else (w_max, 1.0),
         )
     norms = run.metric("weight_norm")[min(record.step, run.steps_run - 1)]
     detail = [f"input: {run.sizes[0]} features"] + [

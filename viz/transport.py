@@ -8,7 +8,6 @@ the frame of that name. The frames hold only what changes between steps.
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -246,10 +245,9 @@ def animated_loss(run: Run, log_y: bool = False) -> go.Figure:
 def animated_network(run: Run, steps: list[int]) -> go.Figure:
     """The network diagram at the last of `steps` (recorded steps), with a frame per step."""
     last = steps[-1]
-    fig = network_diagram(run, last)
-    title = fig.layout.title.text
     frames: list[dict] = []
     if not fits_graph(run.sizes):
+        fig = network_diagram(run, last)
         # One block per layer: only the hover text (each layer's |W| at the step) changes.
         detail = fig.data[-1]
         for s in steps:
@@ -261,22 +259,16 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
             frames.append(dict(name=str(s), data=[dict(text=text)], traces=[len(fig.data) - 1]))
         attach_frames(fig, frames)
         return shows_step(fig, last)
+    # One colour range over the frames: a frame cannot redraw the colour bar, which then
+    # holds for every step, and two steps' edges compare.
+    w_max = finite_max_abs([run.records[s].layers[n].W for s in steps for n in run.layer_names])
+    fig = network_diagram(run, last, w_max)
+    title = fig.layout.title.text
     pos = node_positions(run.sizes)
-    fixed = len(fig.data) - 2  # the diagram's edge traces, then the weight hover and the units
-    hover, units = fig.data[fixed], fig.data[fixed + 1]
-    out = go.Figure(fig)
-    out.data = ()
-    last_weights = [run.records[last].layers[n].W for n in run.layer_names]
-    w_last = max(float(np.max(np.abs(W))) for W in last_weights) or 1.0
-    for trace in edge_bins(last_weights, pos, w_last):
-        out.add_trace(trace)
-    out.add_trace(copy.deepcopy(hover))
-    out.add_trace(copy.deepcopy(units))
-    n_edges = 2 * EDGE_BINS
+    units = fig.data[-1]
     for s in steps:
         layers = run.records[s].layers
         weights = [layers[n].W for n in run.layer_names]
-        w_max = max(float(np.max(np.abs(W))) for W in weights) or 1.0
         unit_text = list(units.text[: run.sizes[0]])
         for name in run.layer_names:
             b = layers[name].b
@@ -286,21 +278,15 @@ def animated_network(run: Run, steps: list[int]) -> go.Figure:
                 name=str(s),
                 data=[
                     *(dict(x=t["x"], y=t["y"]) for t in edge_bins(weights, pos, w_max)),
-                    dict(
-                        marker=dict(
-                            color=np.concatenate([W.reshape(-1) for W in weights]),
-                            cmin=-w_max,
-                            cmax=w_max,
-                        )
-                    ),
+                    dict(marker=dict(color=np.concatenate([W.reshape(-1) for W in weights]))),
                     dict(text=unit_text),
                 ],
-                traces=list(range(n_edges + 2)),
+                traces=list(range(2 * EDGE_BINS + 2)),
                 layout=dict(title=dict(text=title.replace(f"step {last}", f"step {s}"))),
             )
         )
-    attach_frames(out, frames)
-    return shows_step(out, last)
+    attach_frames(fig, frames)
+    return shows_step(fig, last)
 
 
 # The most a forward graph's frames may send to the browser: with the page's other charts,
