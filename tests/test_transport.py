@@ -80,6 +80,21 @@ def test_moving_charts_do_not_change_with_the_step(page):
     assert [json.dumps(s) for s in _with_step_frames(at)] == first
 
 
+def _assert_frame_draws(frame: dict, static: dict) -> None:
+    """The frame replaces, trace for trace, what `static` (the figure of the frame's step)
+    draws: its coordinates, hover texts, marker colours and title."""
+    assert frame["traces"] == list(range(len(static["data"])))
+    assert frame["layout"]["title"]["text"] == static["layout"]["title"]["text"]
+    for moved, drawn in zip(frame["data"], static["data"], strict=True):
+        for key in ("x", "y", "text"):
+            if key in moved:
+                np.testing.assert_array_equal(decode(moved[key]), decode(drawn[key]))
+        if "marker" in moved:
+            np.testing.assert_array_equal(
+                decode(moved["marker"]["color"]), decode(drawn["marker"]["color"])
+            )
+
+
 @pytest.mark.parametrize(
     "params", [{"depth": "2"}, {"depth": "3", "layer_norm": "true", "dataset": "spiral3"}]
 )
@@ -97,17 +112,8 @@ def test_forward_graph_frames_are_the_graph_of_each_step(params):
     for frame in spec["frames"][:: max(1, len(spec["frames"]) // 6)]:
         step = int(frame["name"])
         static = forward_graph_figure(run, run.records[step], sample, ranges).to_dict()
-        assert frame["traces"] == list(range(len(static["data"])))
-        assert frame["layout"]["title"]["text"] == static["layout"]["title"]["text"]
-        for moved, drawn in zip(frame["data"], static["data"], strict=True):
-            for key in ("x", "y", "text"):
-                if key in moved:
-                    np.testing.assert_array_equal(decode(moved[key]), decode(drawn[key]))
-            if "marker" in moved:
-                np.testing.assert_array_equal(
-                    decode(moved["marker"]["color"]), decode(drawn["marker"]["color"])
-                )
-                assert drawn["marker"]["cmax"] in ranges
+        _assert_frame_draws(frame, static)
+        assert all(t["marker"]["cmax"] in ranges for t in static["data"] if "marker" in t)
 
 
 def test_overview_network_frames_keep_the_colour_bar_true():
@@ -124,15 +130,7 @@ def test_overview_network_frames_keep_the_colour_bar_true():
     for frame in spec["frames"][::4]:
         step = int(frame["name"])
         static = network_diagram(run, step, w_max).to_dict()
-        assert frame["traces"] == list(range(len(static["data"])))
-        for moved, drawn in zip(frame["data"], static["data"], strict=True):
-            for key in ("x", "y", "text"):
-                if key in moved:
-                    np.testing.assert_array_equal(decode(moved[key]), decode(drawn[key]))
-            if "marker" in moved:
-                np.testing.assert_array_equal(
-                    decode(moved["marker"]["color"]), decode(drawn["marker"]["color"])
-                )
+        _assert_frame_draws(frame, static)
 
 
 @pytest.mark.parametrize(("depth", "width"), [(1, 1), (2, 8), (2, 16), (6, 4), (12, 3)])
