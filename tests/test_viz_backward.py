@@ -106,6 +106,20 @@ def test_frames_reveal_layers_from_output_to_input(small):
     assert len(axes) == 16 and all("range" in spec["layout"][a] for a in axes)
 
 
+@pytest.mark.parametrize(
+    ("depth", "drawn"),
+    [("3", ["x5", "x6", "x7", "x8", "y", "y5", "y6", "y7", "y8"]), ("8", ["x10", "y", "y10"])],
+)
+def test_flow_draws_only_the_axes_that_label_something_new(depth, drawn):
+    # Every drawn axis costs each step's redraw: the top row's units are the bottom row's,
+    # and every layer's samples are the first panel's; many narrow panels keep the first only.
+    run = _run(depth=depth, width="4")
+    spec = _spec(flow_figure(run.records[0], run.layer_names))
+    axes = {k: v for k, v in spec["layout"].items() if k.startswith(("xaxis", "yaxis"))}
+    shown = sorted(k[0] + k[5:] for k, v in axes.items() if v.get("visible", True))
+    assert shown == sorted(drawn)
+
+
 def test_deep_network_shows_an_even_selection_under_2mb(deepest):
     rec = deepest.records[deepest.recorded_steps[-1]]
     names = deepest.layer_names

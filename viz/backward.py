@@ -170,14 +170,18 @@ def flow_figure(
                     "<extra></extra>",
                 )
             fig.add_trace(go.Heatmap(**trace), row=row, col=col)
-            # Many narrow panels (a deep network on a phone): only the first panel labels its
-            # first unit and its rows; hover names every cell.
+            # Only the axes that say something new are drawn: each drawn axis costs the
+            # browser a share of every step's redraw. The units j under the bottom row (the
+            # top row's columns are the same units); the samples at the left of the top row
+            # (every layer's rows are the same samples); each layer's units i in the bottom
+            # row. Many narrow panels (a deep network on a phone): the first panel only;
+            # hover names every cell.
             narrow = len(names) > NARROW_PANELS
             x_ticks = dict(tickvals=[0]) if narrow else dict(dtick=_tick(cols_n))
             fig.update_xaxes(
                 range=[-0.5, cols_n - 0.5],
                 tick0=0,
-                showticklabels=col == 1 or not narrow,
+                visible=row == 2 and (col == 1 or not narrow),
                 row=row,
                 col=col,
                 **x_ticks,
@@ -186,7 +190,7 @@ def flow_figure(
                 range=[rows_n - 0.5, -0.5],
                 tick0=0,
                 dtick=_tick(rows_n),
-                showticklabels=col == 1 or not narrow,
+                visible=col == 1 or (row == 2 and not narrow),
                 row=row,
                 col=col,
             )
