@@ -171,26 +171,25 @@ def flow_figure(
                 )
             fig.add_trace(go.Heatmap(**trace), row=row, col=col)
             # Only the axes that say something new are drawn: each drawn axis costs the
-            # browser a share of every step's redraw. The units j under the bottom row (the
-            # top row's columns are the same units); the samples at the left of the top row
-            # (every layer's rows are the same samples); each layer's units i in the bottom
-            # row. Many narrow panels (a deep network on a phone): the first panel only;
-            # hover names every cell.
+            # browser a share of every step's redraw. Under the bottom row, each layer's last
+            # unit j, and the first panel's first (the top row's columns are the same units;
+            # a panel's first unit would meet the last of the panel before on a phone); at
+            # the left, the first panel's rows (the samples are every layer's; a layer's
+            # units i are the layer below's units j). Many narrow panels (a deep network on
+            # a phone): the first panel only. Hover names every cell.
             narrow = len(names) > NARROW_PANELS
-            x_ticks = dict(tickvals=[0]) if narrow else dict(dtick=_tick(cols_n))
             fig.update_xaxes(
                 range=[-0.5, cols_n - 0.5],
-                tick0=0,
+                tickvals=sorted({0, cols_n - 1}) if col == 1 else [cols_n - 1],
                 visible=row == 2 and (col == 1 or not narrow),
                 row=row,
                 col=col,
-                **x_ticks,
             )
             fig.update_yaxes(
                 range=[rows_n - 0.5, -0.5],
                 tick0=0,
                 dtick=_tick(rows_n),
-                visible=col == 1 or (row == 2 and not narrow),
+                visible=col == 1,
                 row=row,
                 col=col,
             )
