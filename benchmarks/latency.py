@@ -194,6 +194,14 @@ APP_INTERACTIONS = [
     Interaction("Vanishing: Hidden layers +1", "/vanishing", "Hidden layers", fresh=True),
     Interaction("Optimizers: Hidden layers +1", "/optimizers", "Hidden layers", fresh=True),
     Interaction(
+        "Gradients through time: Sequence length +1",
+        "/through_time",
+        "Sequence length T",
+        where="main",
+        fresh=True,
+    ),
+    Interaction("Local minima: Hidden layers +1", "/local_minima", "Hidden layers", fresh=True),
+    Interaction(
         "Worked example: show after update",
         "/worked_example",
         "Show the network after the update",
