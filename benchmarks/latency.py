@@ -193,12 +193,12 @@ APP_INTERACTIONS = [
     Interaction("Gradient norms: Step -1", "/gradient_norms", "Step", "ArrowLeft", where="main"),
     Interaction("Vanishing: Hidden layers +1", "/vanishing", "Hidden layers", fresh=True),
     Interaction("Optimizers: Hidden layers +1", "/optimizers", "Hidden layers", fresh=True),
+    # The page does not use the sidebar's seed: each press trains at a length not seen yet.
     Interaction(
         "Gradients through time: Sequence length +1",
         "/through_time",
         "Sequence length T",
         where="main",
-        fresh=True,
     ),
     Interaction("Local minima: Hidden layers +1", "/local_minima", "Hidden layers", fresh=True),
     Interaction(
