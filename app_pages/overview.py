@@ -207,11 +207,11 @@ nav = st.container()
 
 
 @st.fragment
-def at_step(run: Run) -> None:
+def at_step(run: Run, held: list[int]) -> None:
     """The step and its transport: moving the step reruns only this, not the charts."""
     with controls:
-        transport.controls(run, cfg)
+        transport.controls(run, cfg, held)
     lesson.links_at_step(link, nav, "app_pages/overview.py")
 
 
-at_step(run)
+at_step(run, frames)

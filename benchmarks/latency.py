@@ -369,6 +369,7 @@ def measure_cold(browser, server: Server, name: str, path: str, repeats: int, se
     return result
 
 
+PLAY_NAME = "Overview: Play at 10 steps/s"
 PLAY_JS = """async (seconds) => {
   const root = document.querySelector('*') && Array.from(document.querySelectorAll('*'))
     .map(e => e.shadowRoot && e.shadowRoot.querySelector('.bp-transport')).find(Boolean);
@@ -376,8 +377,10 @@ PLAY_JS = """async (seconds) => {
   const plots = Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'))
     .filter(gd => gd._transitionData && gd._transitionData._frames.length);
   const seen = plots.map(() => new Set());
+  const shown = new Set();
   const watch = setInterval(() => {
     plots.forEach((gd, k) => seen[k].add(gd.dataset.bpStep));
+    shown.add(root.dataset.step);
   }, 10);
   const G = window.__bpTransport;
   const first = G.idx;
@@ -386,13 +389,14 @@ PLAY_JS = """async (seconds) => {
   const moved = G.idx - first;
   root.querySelector('.bp-play').click();
   clearInterval(watch);
-  return {steps: moved, frames: seen.map(s => s.size)};
+  return {steps: moved, shown: shown.size, frames: seen.map(s => s.size)};
 }"""
 
 
-def measure_play(browser, server: Server, path: str, seconds: float = 4.0) -> dict | None:
-    """Press Play on `path` from step 0 for `seconds`: recorded steps passed per second, and
-    the distinct frames each animated chart showed per second (sampled every 10 ms)."""
+def measure_play(browser, server: Server, path: str, seconds: float = 3.0) -> dict | None:
+    """Press Play on `path` from step 0 for `seconds`: recorded steps passed and steps shown
+    per second, and the distinct frames each animated chart showed per second (sampled every
+    10 ms)."""
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(PROBE_JS)
     try:
@@ -406,6 +410,7 @@ def measure_play(browser, server: Server, path: str, seconds: float = 4.0) -> di
         out = probe.page.evaluate(PLAY_JS, seconds)
         return {
             "steps_per_s": out["steps"] / seconds,
+            "shown_per_s": out["shown"] / seconds,
             "frames_per_s": [n / seconds for n in out["frames"]],
         }
     finally:
@@ -502,7 +507,9 @@ def main() -> None:
                         measure_cold(browser, app, name, path, cold_repeats, 500 + 10 * k)
                     )
                     print(f"measured {name}", file=sys.stderr)
-                play = measure_play(browser, app, "/") if not args.only else None
+                play = None
+                if args.only.lower() in PLAY_NAME.lower():
+                    play = measure_play(browser, app, "/")
                 if not ref_cold.samples:
                     ref_cold = measure_cold(browser, ref, "Reference: cold load", "/", 1, -1)
             finally:
@@ -515,8 +522,9 @@ def main() -> None:
     if play:
         frames = ", ".join(f"{f:.1f}" for f in play["frames_per_s"])
         print(
-            f"\nOverview, Play at 10 steps/s for 4 s: {play['steps_per_s']:.1f} recorded steps/s; "
-            f"frames drawn per second by each chart (boundary, loss, network): {frames}"
+            f"\n{PLAY_NAME} for 3 s: {play['shown_per_s']:.1f} steps shown/s "
+            f"({play['steps_per_s']:.1f} recorded steps passed/s); frames drawn per second "
+            f"by each chart (boundary, loss, network): {frames}"
         )
     if args.json:
         data = {r.name: [s.__dict__ for s in r.samples] for r in [ref_warm, ref_cold, *results]}

@@ -160,6 +160,9 @@ def test_step_from_the_link_drives_every_view():
     expected = predictions_on_grid(run, [int(frame["name"])], 40)[0]
     np.testing.assert_allclose(z, expected, rtol=1e-6)
     assert "step 12 of 299" in data["readout"][run.recorded_steps.index(12)]
+    # Play shows the steps every chart holds, so each view changes on every tick.
+    held = [int(f["name"]) for f in boundary["frames"]]
+    assert data["play"] == held == [int(f["name"]) for f in network["frames"]]
 
 
 @pytest.mark.parametrize("params", OTHER_CONFIGS)

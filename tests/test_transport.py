@@ -13,7 +13,7 @@ from engine.analysis.experiments import gradient_flow
 from engine.analysis.loss_curves import loss_curve, per_sample_loss
 from tests.apptest_utils import decode, plotly_specs, run_page
 from ui.settings import config_from_params
-from ui.transport import readout
+from ui.transport import MIN_PLAY_STEPS, play_steps, readout
 from viz.error import target_one_logits
 from viz.forward import forward_graph_figure
 from viz.overview import network_diagram
@@ -227,3 +227,15 @@ def test_readout_names_each_steps_numbers():
         assert line.startswith(f"step {step} of {run.steps_run - 1}")
         if step < run.steps_run:
             assert f"batch loss {run.loss[step]:.4g}" in line
+
+
+def test_play_shows_the_steps_every_chart_holds_unless_too_few():
+    run = train(Config(steps=120))
+    steps = run.recorded_steps
+    assert play_steps(run) == steps
+    every_other = steps[::2]
+    assert len(every_other) >= MIN_PLAY_STEPS
+    assert play_steps(run, [10**6, *reversed(every_other)]) == every_other
+    few = steps[:: len(steps) // 5]  # Play would be over in half a second
+    assert len(few) < MIN_PLAY_STEPS
+    assert play_steps(run, few) == steps

@@ -9,10 +9,11 @@ const G = (window.__bpTransport = window.__bpTransport || {
   run: null,
   serverStep: null,
   steps: [],
+  play: [],
   readout: [],
   fps: 10,
   t0: 0,
-  idx0: 0,
+  k0: 0,
   timer: null,
   root: null,
   setState: null,
@@ -157,11 +158,12 @@ function tick() {
     G.playing = false;
     return;
   }
-  // The step follows the clock at the chosen speed, however late a tick comes; a chart
-  // still drawing skips to the newest frame when it is done, so a slow chart (or a busy
-  // machine) drops frames instead of slowing the others down.
+  // The step follows the clock at the chosen speed through the steps Play shows, however
+  // late a tick comes; a chart still drawing skips to the newest frame when it is done, so
+  // a slow chart (or a busy machine) drops frames instead of slowing the others down.
   if (G.playing) {
-    const target = G.idx0 + Math.floor(((performance.now() - G.t0) / 1000) * G.fps);
+    const k = G.k0 + Math.floor(((performance.now() - G.t0) / 1000) * G.fps);
+    const target = G.play[Math.min(k, G.play.length - 1)];
     if (G.idx >= G.steps.length - 1) {
       G.playing = false;
       publish();
@@ -172,9 +174,10 @@ function tick() {
   sync();
 }
 
+// Play counts from the last step it shows at or before the current one.
 function startClock() {
   G.t0 = performance.now();
-  G.idx0 = G.idx;
+  G.k0 = Math.max(0, G.play.filter((i) => i <= G.idx).length - 1);
 }
 
 function restartTimer() {
@@ -187,6 +190,9 @@ export default function (component) {
   G.setState = setStateValue;
   G.readout = data.readout;
   G.steps = data.steps;
+  // Indices of the steps Play shows, always ending at the last recorded step.
+  G.play = data.play.map((s) => data.steps.indexOf(s)).filter((i) => i >= 0);
+  if (G.play[G.play.length - 1] !== data.steps.length - 1) G.play.push(data.steps.length - 1);
   const serverIdx = Math.max(0, data.steps.indexOf(data.step));
   if (G.run !== data.run) {
     // A new run: start from step 0 if it was playing (as Playground does), else at the

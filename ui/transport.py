@@ -28,8 +28,11 @@ from ui.runs import CACHE_TTL, data_key
 from viz.transport import with_moving_line
 
 KEY = "transport"
-SPEEDS = (2, 5, 10, 20)  # recorded steps per second
+SPEEDS = (2, 5, 10, 20)  # steps shown per second
 DEFAULT_SPEED = 10
+# Fewest steps Play goes through when a page's charts hold only some recorded steps: two
+# seconds at the default speed. Fewer, and Play goes through every recorded step instead.
+MIN_PLAY_STEPS = 20
 
 HTML = """
 <div class="bp-transport" role="group" aria-label="Training playback">
@@ -97,12 +100,36 @@ def _take_step(steps: list[int]) -> None:
         st.session_state[STEP_KEY] = value
 
 
-def bar(run: Run, step: int, run_id: str) -> None:
-    """The transport, at `step` of `run` (run_id names the run: a new one restarts play)."""
+def play_steps(run: Run, held: list[int] | None = None) -> list[int]:
+    """The recorded steps Play shows: those every chart of the page holds a frame for.
+
+    A chart that holds every other step would change at half the rate of the others, so
+    Play skips the steps it lacks and every view moves on each tick. Step ▶| still goes
+    through every recorded step.
+    """
     steps = run.recorded_steps
+    if held is None:
+        return steps
+    common = sorted(set(held) & set(steps))
+    return common if len(common) >= MIN_PLAY_STEPS else steps
+
+
+def bar(run: Run, step: int, run_id: str, held: list[int] | None = None) -> None:
+    """The transport, at `step` of `run` (run_id names the run: a new one restarts play).
+
+    held: the recorded steps every chart of the page has a frame for, when not all.
+    """
+    steps = run.recorded_steps
+    data = {
+        "steps": steps,
+        "play": play_steps(run, held),
+        "step": step,
+        "run": run_id,
+        "readout": readout(run),
+    }
     _COMPONENT(
         key=KEY,
-        data={"steps": steps, "step": step, "run": run_id, "readout": readout(run)},
+        data=data,
         on_step_change=lambda: _take_step(steps),
         height="content",
     )
@@ -113,10 +140,10 @@ def run_id(cfg: object) -> str:
     return hashlib.sha1(f"{cfg!r}|{data_key()}".encode()).hexdigest()[:12]
 
 
-def controls(run: Run, cfg: object) -> int:
+def controls(run: Run, cfg: object, held: list[int] | None = None) -> int:
     """The page's Step slider and its transport; the recorded step chosen."""
     step = step_picker(run)
-    bar(run, step, run_id(cfg))
+    bar(run, step, run_id(cfg), held)
     return step
 
 
