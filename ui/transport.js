@@ -20,13 +20,15 @@ const G = (window.__bpTransport = window.__bpTransport || {
   watching: false,
 });
 
-// Scatter-only charts move their traces without a full redraw; the others need one.
+// Charts of scatter and bar traces only (Plotly can animate both) move their traces without
+// a full redraw; the others (heatmaps) need one.
 const animation = (redraw) => ({
   mode: "immediate",
   frame: { duration: 0, redraw },
   transition: { duration: 0 },
 });
-const needsRedraw = (gd) => !gd.data.every((t) => (t.type || "scatter") === "scatter");
+const ANIMATABLE = new Set(["scatter", "bar"]);
+const needsRedraw = (gd) => !gd.data.every((t) => ANIMATABLE.has(t.type || "scatter"));
 
 function frameSteps(gd) {
   const td = gd._transitionData;
