@@ -183,10 +183,11 @@ with left:
         fig = layout.figure(_boundary, (cfg, tuple(frames)), run, frames)
     with boundary_slot:
         layout.chart(fig, key="overview_boundary")
+    plays = "; ▶ Play shows these" if transport.play_steps(run, frames) == frames else ""
     st.caption(
         f"Each frame is the network with the weights recorded at that step ({len(frames)} of "
-        f"{len(run.recorded_steps)} recorded steps). Circles: training points; diamonds: test "
-        "points, never used for training."
+        f"{len(run.recorded_steps)} recorded steps{plays}). Circles: training points; "
+        "diamonds: test points, never used for training."
     )
 with right:
     log_y = layout.loss_scale()

@@ -13,6 +13,7 @@ from tests.apptest_utils import (
     OTHER_CONFIGS,
     assert_ok,
     decode,
+    page_text,
     page_warnings,
     plotly_specs,
     run_hostile_link,
@@ -163,6 +164,7 @@ def test_step_from_the_link_drives_every_view():
     # Play shows the steps every chart holds, so each view changes on every tick.
     held = [int(f["name"]) for f in boundary["frames"]]
     assert data["play"] == held == [int(f["name"]) for f in network["frames"]]
+    assert "(40 of 76 recorded steps; ▶ Play shows these)" in page_text(at)
 
 
 @pytest.mark.parametrize("params", OTHER_CONFIGS)
@@ -170,6 +172,10 @@ def test_other_configs(params):
     at = run_page(PAGE, params)
     assert_ok(at, charts=3)
     assert not page_warnings(at)
+    # The caption says Play shows the boundary's frames only when it does.
+    frames = [int(f["name"]) for f in plotly_specs(at)[0]["frames"]]
+    claims = "▶ Play shows these" in page_text(at)
+    assert claims == (_transport_data(at)["play"] == frames)
     if params.get("dataset") == "spiral3":
         boundary = plotly_specs(at)[0]
         assert boundary["layout"]["title"]["text"].startswith("Decision regions")
