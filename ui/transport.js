@@ -67,6 +67,20 @@ function layoutUpdate(layout) {
   return update;
 }
 
+// A frame's new trace names, as restyle's update: moved without a full redraw, a chart keeps
+// the legend it had, and restyling the names draws it again (a style update, not the axes).
+function renamed(frame) {
+  const names = [];
+  const traces = [];
+  (frame.data || []).forEach((d, k) => {
+    if (d && typeof d.name === "string") {
+      names.push(d.name);
+      traces.push(frame.traces ? frame.traces[k] : k);
+    }
+  });
+  return names.length ? [{ name: names }, traces] : null;
+}
+
 function charts() {
   return Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'));
 }
@@ -98,11 +112,16 @@ function sync() {
     if (gd.__bpShown === name) continue;
     gd.__bpBusy = true;
     const redraw = needsRedraw(gd);
-    const layout = (gd._transitionData._frameHash[name] || {}).layout;
+    const frame = gd._transitionData._frameHash[name] || {};
+    const names = redraw ? null : renamed(frame);
     const [data, drawnLayout] = [gd.data, gd.layout];
     window.Plotly.animate(gd, [name], animation(redraw))
-      // Without a full redraw, a frame's layout (a title naming the step) needs its own call.
-      .then(() => (layout && !redraw ? window.Plotly.relayout(gd, layoutUpdate(layout)) : null))
+      // Without a full redraw, a frame's layout (a title naming the step) and its trace names
+      // (a legend naming it) need their own calls.
+      .then(() =>
+        frame.layout && !redraw ? window.Plotly.relayout(gd, layoutUpdate(frame.layout)) : null,
+      )
+      .then(() => (names ? window.Plotly.restyle(gd, ...names) : null))
       .then(() => {
         // Redrawn by the server meanwhile: the next tick starts again from what it drew.
         if (gd.data !== data || gd.layout !== drawnLayout) return;

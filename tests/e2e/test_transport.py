@@ -86,6 +86,12 @@ _WATCH_STATES = """() => {
 }"""
 
 
+# Legend entries that name a step, on every chart of the main area.
+_LEGEND_STEPS_JS = f"""() => Array.from({_PLOTS})
+    .flatMap(gd => Array.from(gd.querySelectorAll('.legendtext')).map(e => e.textContent))
+    .filter(text => /step [0-9]+/.test(text))"""
+
+
 _WATCH_PLAY = """el => {
     window.__played = [];
     new MutationObserver(() => window.__played.push([performance.now(), Number(el.dataset.step)]))
@@ -129,6 +135,9 @@ def test_play_moves_every_view_together_and_pause_keeps_the_step(app):
         assert len({f[chart] for f in frames}) >= 4, [f[chart] for f in frames]
     assert "running" not in reruns  # no server rerun while playing
     app.until(lambda: _all_at(app, paused), 10, "every chart to show the paused step")
+    # The loss chart's legend names the step its marker shows, not the step it was drawn at.
+    named = app.page.evaluate(_LEGEND_STEPS_JS)
+    assert named == [f"step {paused}: batch loss"], named
     time.sleep(0.5)
     assert _step(app) == paused  # pause stops
     app.until(lambda: app.params().get("step") == str(paused), 15, "the step in the URL")
