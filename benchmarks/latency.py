@@ -99,6 +99,13 @@ PROBE_JS = """
     const el = node && (node.nodeType === 1 ? node : node.parentElement);
     return !!(el && el.closest && el.closest('[data-testid="stHeader"]'));
   };
+  // Charts a visitor can see, drawn at their width: Streamlit first calls Plotly on a new
+  // chart hidden, before it knows the chart's width (the app draws nothing then), and again
+  // with that width.
+  const drawn = () => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(gd => gd.style.visibility !== 'hidden' && gd.layout && gd.layout.width !== undefined
+                  && gd.querySelector('.main-svg'));
+  window.__latDrawn = drawn;
   const hook = () => {
     for (const gd of document.querySelectorAll('.js-plotly-plot')) {
       if (gd.__latHooked || !gd.on) continue;
@@ -114,9 +121,7 @@ PROBE_JS = """
       }
       if (!ignored(r.target)) L.last = t;
     }
-    if (L.firstChart === null && document.querySelector('.js-plotly-plot .main-svg')) {
-      L.firstChart = t;
-    }
+    if (L.firstChart === null && drawn().length) L.firstChart = t;
     hook();
   });
   const start = () => observer.observe(document.documentElement,
@@ -134,7 +139,7 @@ STATE_JS = """() => {
           script: app ? app.getAttribute('data-test-script-state') : null,
           skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
           charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
-          drawn: document.querySelectorAll('.js-plotly-plot .main-svg').length};
+          drawn: window.__latDrawn().length};
 }"""
 
 

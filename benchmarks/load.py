@@ -94,7 +94,9 @@ STATE_JS = """() => {
     let drawn = 0;
     for (const c of charts) {
         const gd = c.querySelector('.js-plotly-plot');
-        if (!gd || !gd.data || !c.querySelector('.main-svg')) continue;
+        // Drawn at its width: Streamlit's first call leaves a new chart empty (chart_sizer.js).
+        if (!gd || !gd.data || !gd.layout || gd.layout.width === undefined
+            || !c.querySelector('.main-svg')) continue;
         drawn += 1;
         if (!window.__dataIds.has(gd.data)) window.__dataIds.set(gd.data, window.__nextId++);
         ids.push(window.__dataIds.get(gd.data));
