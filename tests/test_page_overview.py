@@ -119,7 +119,8 @@ def _transport_data(at) -> dict:
 
     def walk(node) -> None:
         for child in getattr(node, "children", {}).values():
-            if getattr(child, "type", "") == "bidi_component":
+            component = getattr(child, "type", "") == "bidi_component"
+            if component and child.proto.component_name == "backprop_lab_transport":
                 found.append(json.loads(child.proto.json))
             walk(child)
 

@@ -222,9 +222,14 @@ def _chromium_or_skip() -> str:
     return path
 
 
+# A chart is drawn once Plotly has drawn it at its width: Streamlit's first call, before it
+# measured the chart, leaves it empty (ui/chart_sizer.js).
 _CHARTS_JS = """() => {
     const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
-    const drawn = charts.filter(c => c.querySelector('.js-plotly-plot .main-svg'));
+    const drawn = charts.filter(c => {
+        const gd = c.querySelector('.js-plotly-plot');
+        return gd && gd.layout && gd.layout.width !== undefined && c.querySelector('.main-svg');
+    });
     return {
         total: charts.length,
         drawn: drawn.length,

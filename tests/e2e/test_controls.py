@@ -34,6 +34,40 @@ def test_a_slider_changes_the_url_and_the_chart(app):
     assert app.exceptions() == []
 
 
+# Once the page is drawn (the app's chart sizer has wrapped Plotly.react by then), record
+# each call that draws a chart: whether the chart was new, whether the call gave its width,
+# and how many traces the chart held once the call was done.
+_RECORD_DRAWS = """() => {
+    window.__draws = [];
+    const react = window.Plotly.react;
+    window.Plotly.react = function (gd, figure, ...rest) {
+        const fresh = !gd._fullLayout;
+        const sized = ((figure && figure.layout) || {}).width !== undefined;
+        const out = react.call(this, gd, figure, ...rest);
+        const traces = () => gd.data.length;
+        Promise.resolve(out).then(() => window.__draws.push({fresh, sized, traces: traces()}));
+        return out;
+    };
+}"""
+
+
+def test_a_retrain_draws_each_new_chart_once_at_its_width(app):
+    """Streamlit mounts the run's charts anew and calls Plotly before it knows their width,
+    then again with it: the first call leaves the chart empty, the second draws it."""
+    app.open(START)
+    app.charts_drawn(3)
+    app.page.evaluate(_RECORD_DRAWS)
+    app.press_slider("Hidden layers", "ArrowRight")
+    app.charts_drawn(3)
+    app.wait()
+    draws = app.page.evaluate("window.__draws")
+    early = [d for d in draws if d["fresh"] and not d["sized"]]
+    assert len(early) >= 3, draws  # the boundary, the loss and the network were new
+    assert all(d["traces"] == 0 for d in early), draws
+    assert all(d["traces"] > 0 for d in draws if d["sized"]), draws
+    assert app.exceptions() == []
+
+
 def test_switching_pages_keeps_every_setting(app):
     app.open(START)
     app.press_slider("Hidden layers", "ArrowRight")
@@ -63,12 +97,16 @@ def test_the_worked_examples_switch_redraws_only_its_network(app):
     app.open("/worked_example")
     app.charts_drawn()
     received = app.count_received_bytes()
+    # The chart is mounted anew: for a moment it is missing, or drawn empty (ui/chart_sizer.js).
     title = (
-        "() => document.querySelector('[data-testid=\"stMain\"] .js-plotly-plot').layout.title.text"
+        "() => document.querySelector('[data-testid=\"stMain\"] .js-plotly-plot')"
+        "?.layout?.title?.text ?? null"
     )
     before = app.page.evaluate(title)
     app.page.get_by_text("Show the network after the update").click()
-    app.until(lambda: app.page.evaluate(title) != before, 20, "the network after the update")
+    app.until(
+        lambda: app.page.evaluate(title) not in (before, None), 20, "the network after the update"
+    )
     app.wait()
     assert "0.291027774" in app.page.evaluate(title)  # Mazur's error after one update
     assert 0 < sum(received) < 25_000, f"{sum(received)} bytes for the switch"
