@@ -11,9 +11,19 @@ function wrap(plotly) {
     const layout = figure.layout || args[1] || {};
     // A chart not drawn yet, and no width: Streamlit has not measured it (every chart of
     // the app fills its column, so its real draw always names a width).
-    if (!gd || gd._fullLayout || layout.width !== undefined) return react.apply(this, [gd, ...args]);
+    if (!gd || gd._fullLayout || layout.width !== undefined) {
+      return react.apply(this, [gd, ...args]);
+    }
     const config = figure.config || args[2];
-    return react.call(this, gd, { data: [], layout: { height: layout.height }, config });
+    const empty = { data: [], layout: { height: layout.height }, config };
+    return react.call(this, gd, empty).then((drawn) => {
+      // What Streamlit keeps of the chart when it is drawn (and restores if the same figure
+      // comes back) is the figure, not the empty one: were the chart gone before its real
+      // draw, it would come back with its traces. Plotly compares what it drew, not these.
+      gd.data = figure.data || args[0];
+      gd.layout = layout;
+      return drawn;
+    });
   };
   sized.__bpSized = true;
   plotly.react = sized;

@@ -36,7 +36,7 @@ def test_a_slider_changes_the_url_and_the_chart(app):
 
 # Once the page is drawn (the app's chart sizer has wrapped Plotly.react by then), record
 # each call that draws a chart: whether the chart was new, whether the call gave its width,
-# and how many traces the chart held once the call was done.
+# and how many traces Plotly had drawn once the call was done.
 _RECORD_DRAWS = """() => {
     window.__draws = [];
     const react = window.Plotly.react;
@@ -44,7 +44,7 @@ _RECORD_DRAWS = """() => {
         const fresh = !gd._fullLayout;
         const sized = ((figure && figure.layout) || {}).width !== undefined;
         const out = react.call(this, gd, figure, ...rest);
-        const traces = () => gd.data.length;
+        const traces = () => gd._fullData.length;  // the traces Plotly drew
         Promise.resolve(out).then(() => window.__draws.push({fresh, sized, traces: traces()}));
         return out;
     };
