@@ -1,9 +1,10 @@
 """Draw each new chart once, at its width, instead of first hidden at Plotly's default size.
 
 Streamlit mounts a chart anew whenever its figure changes (the element's id hashes the
-figure), draws it hidden before it knows the chart's width, then again at that width. The
-component's script (chart_sizer.js) turns that first draw into an empty one, for every
-chart of the page: a retrain on the Overview drew its three charts twice.
+figure), draws it once before it knows the chart's width (hidden, at Plotly's default size),
+then again at that width. The component's script (chart_sizer.js) turns that first draw
+into an empty one, for every chart of the page: a retrain on the Overview drew its three
+charts whole twice.
 """
 
 from __future__ import annotations
