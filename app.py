@@ -10,7 +10,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import streamlit as st  # noqa: E402
 
 from engine.core.allocator import keep_freed_memory  # noqa: E402
-from ui import chart_sizer, layout, sidebar  # noqa: E402
+from ui import layout, sidebar  # noqa: E402
 from ui.cache import freeze_imports  # noqa: E402
 
 freeze_imports()
@@ -58,7 +58,6 @@ ASSETS = Path(__file__).parent / "assets"
 st.logo(str(ASSETS / "wordmark.svg"), size="large", icon_image=str(ASSETS / "icon.png"))
 page = st.navigation(PAGES)
 layout.note_page(page.url_path)
-chart_sizer.install()
 # The worked example uses fixed published numbers: the run's controls do not apply there.
 locked = (
     "The Worked example uses fixed published numbers: these settings apply to the other pages."

@@ -100,8 +100,7 @@ PROBE_JS = """
     return !!(el && el.closest && el.closest('[data-testid="stHeader"]'));
   };
   // Charts a visitor can see, drawn at their width: Streamlit first calls Plotly on a new
-  // chart hidden, before it knows the chart's width (the app draws nothing then), and again
-  // with that width.
+  // chart hidden, before it knows the chart's width, and again with that width.
   const drawn = () => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .filter(gd => gd.style.visibility !== 'hidden' && gd.layout && gd.layout.width !== undefined
                   && gd.querySelector('.main-svg'));
@@ -138,7 +137,8 @@ STATE_JS = """() => {
           firstChart: L.firstChart, now: performance.now(), origin: performance.timeOrigin,
           script: app ? app.getAttribute('data-test-script-state') : null,
           skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
-          charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
+          // Streamlit's charts (the reference) and the app's own (ui/chart_view.py).
+          charts: document.querySelectorAll('[data-testid="stPlotlyChart"], .bp-chart').length,
           drawn: window.__latDrawn().length};
 }"""
 

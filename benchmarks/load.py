@@ -87,14 +87,14 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid", "elu", "gelu")
 STATE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const status = document.querySelector('[data-testid="stStatusWidget"]');
-    const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+    const charts = Array.from(document.querySelectorAll('.bp-chart'));
     window.__dataIds = window.__dataIds || new WeakMap();
     window.__nextId = window.__nextId || 1;
     const ids = [];
     let drawn = 0;
     for (const c of charts) {
         const gd = c.querySelector('.js-plotly-plot');
-        // Drawn at its width: Streamlit's first call leaves a new chart empty (chart_sizer.js).
+        // Drawn at its width (ui/chart_view.js draws a chart once it has one).
         if (!gd || !gd.data || !gd.layout || gd.layout.width === undefined
             || !c.querySelector('.main-svg')) continue;
         drawn += 1;

@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from tests.apptest_utils import chart_nodes  # noqa: E402
+
 PAGES = {
     "Overview": "app_pages/overview.py",
     "Forward pass": "app_pages/forward.py",
@@ -71,7 +73,7 @@ def measure(name: str, page: str, repeat: int) -> dict:
             options = sliders[0].options
             sliders[0].set_value(options[len(options) // 2])
             step.append(_timed(at))
-        payload = sum(len(node.proto.spec) for node in at.get("plotly_chart"))
+        payload = sum(len(node.proto.bytes) for node in chart_nodes(at))
     return {
         "page": name,
         "cold_s": statistics.median(cold),

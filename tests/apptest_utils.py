@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui import chart_view
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
@@ -62,9 +64,14 @@ def run_page(page: str, params: dict[str, str] | None = None, timeout: float = 1
     return at
 
 
+def chart_nodes(at: AppTest) -> list:
+    """The page's Plotly charts (ui.chart_view's components), in page order."""
+    return [n for n in at.get("bidi_component") if n.proto.component_name == chart_view.NAME]
+
+
 def plotly_specs(at: AppTest) -> list[dict]:
     """The figure JSON of every Plotly chart on the page, in page order."""
-    return [json.loads(node.proto.spec) for node in at.get("plotly_chart")]
+    return [json.loads(node.proto.bytes) for node in chart_nodes(at)]
 
 
 def decode(value) -> np.ndarray:
@@ -93,7 +100,7 @@ def page_text(at: AppTest) -> str:
 def assert_ok(at: AppTest, charts: int = 1) -> None:
     """No exception on the page and at least `charts` Plotly charts drawn."""
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("plotly_chart")) >= charts, "no chart drawn"
+    assert len(chart_nodes(at)) >= charts, "no chart drawn"
 
 
 def run_hostile_link(

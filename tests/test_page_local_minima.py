@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.analysis.seeds import train_seeds, verdict
-from tests.apptest_utils import assert_ok, page_text, plotly_specs, run_page
+from tests.apptest_utils import assert_ok, chart_nodes, page_text, plotly_specs, run_page
 from tests.lesson_utils import run_cheap_hostile_link
 from ui.settings import config_from_params
 from viz.seeds import verdict_text
@@ -36,7 +36,7 @@ def test_a_network_too_large_says_so_without_training():
     at = run_page(PAGE, {"depth": "8", "width": "256", "steps": "1"})
     assert not at.exception
     assert any("too large to train 8 times" in str(w.value) for w in at.warning)
-    assert not at.get("plotly_chart")
+    assert not chart_nodes(at)
 
 
 def test_local_minima_survives_a_hostile_link():

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from engine import Run
 from engine.analysis.health import assess_run, suggested_lr
+from ui import chart_view
 from ui.page_params import PAGE_PARAMS
 from ui.runs import CACHE_TTL, config, data_key
 from ui.sentences import health_message
@@ -234,11 +237,14 @@ def step_picker(run: Run, label: str = "Step") -> int:
 # Built figures, shared by all sessions: Plotly's object model makes building a figure
 # cost tens of milliseconds, rendering one a fraction of that.
 FIGURE_CACHE_ENTRIES = 256
+SPECS_ATTR = "_bp_specs"  # a cached figure's JSON for each theme, once encoded
 
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _cached_figure(name: str, key: Hashable, _build: Callable[[], go.Figure]) -> go.Figure:
-    return with_room(_build())
+    fig = with_room(_build())
+    setattr(fig, SPECS_ATTR, {})  # shared read-only from here on: its JSON can be kept
+    return fig
 
 
 def figure(build: Callable[..., go.Figure], key: Hashable, *args, **kwargs) -> go.Figure:
@@ -270,14 +276,14 @@ def with_room(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def themed(fig: go.Figure) -> go.Figure:
+def themed(fig: go.Figure, theme: str) -> go.Figure:
     """The figure in the viewer's theme, with roomy margins: a copy when either changes it.
 
     Figures are built light and may be shared from the cache, so they are never changed
     here; the cached ones got their margins when built (with_room).
     """
     room = _needs_room(fig)
-    dark = theme_type() == "dark"
+    dark = theme == "dark"
     if room is None and not dark:
         return fig
     out = copy_figure(fig)
@@ -288,9 +294,25 @@ def themed(fig: go.Figure) -> go.Figure:
     return out
 
 
-def chart(fig: go.Figure, key: str | None = None) -> None:
+def _spec(fig: go.Figure, theme: str) -> bytes:
+    """The chart's JSON: `fig` in `theme`, with the app's chart settings.
+
+    Kept on a shared figure (read-only) for each theme: a rerun that changes nothing in it
+    encodes it once, not on every rerun.
+    """
+    specs: dict[str, bytes] | None = getattr(fig, SPECS_ATTR, None)
+    if specs is not None and theme in specs:
+        return specs[theme]
+    figure = pio.to_json(themed(fig, theme), validate=False)
+    spec = f'{{"config": {json.dumps(PLOTLY_CONFIG)}, {figure[1:]}'.encode()
+    if specs is not None:
+        specs[theme] = spec
+    return spec
+
+
+def chart(fig: go.Figure, key: str) -> None:
     """Show a Plotly figure at full width in the viewer's theme with the app's chart settings."""
-    st.plotly_chart(themed(fig), width="stretch", key=key, config=PLOTLY_CONFIG, theme=None)
+    chart_view.show(_spec(fig, theme_type()), key)
 
 
 def downloads(run: Run, key: str = "dl") -> None:

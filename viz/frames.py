@@ -67,7 +67,7 @@ def attach_frames(fig: go.Figure, frames: list[dict[str, Any]]) -> go.Figure:
     170 ms). The frames built in viz hold only names and numbers, and tests compare the JSON
     the browser receives with the engine's numbers. Read them back with fig.to_dict().
 
-    Arrays are encoded here, once: every st.plotly_chart call deep-copies the frames, and
+    Arrays are encoded here, once: encoding a chart (fig.to_dict) deep-copies the frames, and
     copying the encoded text costs a quarter of copying the arrays.
     """
     fig._frame_objs = (*fig._frame_objs, *(_Frame(encoded(f)) for f in frames))

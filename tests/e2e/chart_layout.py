@@ -29,7 +29,7 @@ _LAYOUT_JS = r"""() => {
     ['button', '.updatemenu-button text'],
   ];
   const charts = [];
-  document.querySelectorAll('[data-testid="stPlotlyChart"]').forEach((chart, index) => {
+  document.querySelectorAll('.bp-chart').forEach((chart, index) => {
     const texts = [];
     const seen = new Set();
     for (const [kind, selector] of kinds) {

@@ -42,7 +42,7 @@ data-testids verified in streamlit 1.67.0's built frontend
   ``stSidebarUserContent``, ``stSidebarNav``, ``stSidebarNavItems``, ``stSidebarNavLink``
   (built from a template string, so it is absent from a plain quoted-string grep),
   ``stSidebarCollapseButton``, ``stExpandSidebarButton``, ``stPageLink``.
-- Elements: ``stPlotlyChart``, ``stException``, ``stExceptionMessage``, ``stAlert``,
+- Elements: ``stException``, ``stExceptionMessage``, ``stAlert``,
   ``stHeading`` (st.title / st.header / st.subheader), ``stMarkdown``,
   ``stMarkdownContainer``, ``stCaptionContainer``, ``stElementContainer``, ``stProgress``,
   ``stSpinner``, ``stExpander``, ``stTabs``, ``stTab``, ``stMetric``, ``stDataFrame``,
@@ -222,10 +222,9 @@ def _chromium_or_skip() -> str:
     return path
 
 
-# A chart is drawn once Plotly has drawn it at its width: Streamlit's first call, before it
-# measured the chart, leaves it empty (ui/chart_sizer.js).
+# A chart (``.bp-chart``, ui/chart_view.py) is drawn once Plotly has drawn it at its width.
 _CHARTS_JS = """() => {
-    const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+    const charts = Array.from(document.querySelectorAll('.bp-chart'));
     const drawn = charts.filter(c => {
         const gd = c.querySelector('.js-plotly-plot');
         return gd && gd.layout && gd.layout.width !== undefined && c.querySelector('.main-svg');
@@ -236,7 +235,7 @@ _CHARTS_JS = """() => {
         visible: drawn.filter(c => c.getClientRects().length > 0).length,
     };
 }"""
-_CHART_DATA_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+_CHART_DATA_JS = """() => Array.from(document.querySelectorAll('.bp-chart'))
     .map(c => { const gd = c.querySelector('.js-plotly-plot');
                 return gd && gd.data ? JSON.stringify(gd.data) : null; })"""
 

@@ -75,13 +75,13 @@ def test_dark_system_theme_gives_a_dark_page_and_light_chart_text(view) -> None:
     )
     assert _luminance(app_bg) < 60
     fills = page.evaluate(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .gtitle,'
-             + ' [data-testid="stPlotlyChart"] .xtick text')].map(t => getComputedStyle(t).fill)"""
+        """() => [...document.querySelectorAll('.bp-chart .gtitle,'
+             + ' .bp-chart .xtick text')].map(t => getComputedStyle(t).fill)"""
     )
     assert fills and all(_luminance(f) > 150 for f in fills), fills
     paper = page.evaluate(
         """() => getComputedStyle(document.querySelector(
-             '[data-testid="stPlotlyChart"] .main-svg')).backgroundColor"""
+             '.bp-chart .main-svg')).backgroundColor"""
     )
     assert _luminance(paper) < 60
 

@@ -37,34 +37,39 @@ def test_a_slider_changes_the_url_and_the_chart(app):
 # Once the page is drawn (the app's chart sizer has wrapped Plotly.react by then), record
 # each call that draws a chart: whether the chart was new, whether the call gave its width,
 # and how many traces Plotly had drawn once the call was done.
+# Marks the page's charts and records every Plotly.react call: which chart, at what width.
 _RECORD_DRAWS = """() => {
     window.__draws = [];
+    const plots = Array.from(document.querySelectorAll('.bp-chart .js-plotly-plot'));
+    plots.forEach((gd, k) => { gd.__mark = k; });
     const react = window.Plotly.react;
     window.Plotly.react = function (gd, figure, ...rest) {
-        const fresh = !gd._fullLayout;
-        const sized = ((figure && figure.layout) || {}).width !== undefined;
-        const out = react.call(this, gd, figure, ...rest);
-        const traces = () => gd._fullData.length;  // the traces Plotly drew
-        Promise.resolve(out).then(() => window.__draws.push({fresh, sized, traces: traces()}));
-        return out;
+        const width = ((figure && figure.layout) || {}).width;
+        window.__draws.push({mark: gd.__mark ?? null, width: width ?? null});
+        return react.call(this, gd, figure, ...rest);
     };
+    return plots.length;
 }"""
+_MARKED = """() => Array.from(document.querySelectorAll('.bp-chart .js-plotly-plot'))
+    .map(gd => gd.__mark ?? null)"""
 
 
-def test_a_retrain_draws_each_new_chart_once_at_its_width(app):
-    """Streamlit mounts the run's charts anew and calls Plotly before it knows their width,
-    then again with it: the first call leaves the chart empty, the second draws it."""
+def test_a_retrain_redraws_each_chart_in_place_once(app):
+    """A new run goes into the charts on screen (ui/chart_view.js): the same chart elements,
+    each drawn once, at its width. Streamlit's own chart mounted new ones and drew each
+    twice."""
     app.open(START)
     app.charts_drawn(3)
-    app.page.evaluate(_RECORD_DRAWS)
+    before = app.chart_data()
+    assert app.page.evaluate(_RECORD_DRAWS) == 3
     app.press_slider("Hidden layers", "ArrowRight")
+    app.until(lambda: app.chart_data() != before, 20, "the charts to show the new run")
     app.charts_drawn(3)
     app.wait()
+    assert app.page.evaluate(_MARKED) == [0, 1, 2]
     draws = app.page.evaluate("window.__draws")
-    early = [d for d in draws if d["fresh"] and not d["sized"]]
-    assert len(early) >= 3, draws  # the boundary, the loss and the network were new
-    assert all(d["traces"] == 0 for d in early), draws
-    assert all(d["traces"] > 0 for d in draws if d["sized"]), draws
+    assert sorted(d["mark"] for d in draws) == [0, 1, 2], draws
+    assert all(d["width"] and d["width"] > 100 for d in draws), draws
     assert app.exceptions() == []
 
 
@@ -97,7 +102,6 @@ def test_the_worked_examples_switch_redraws_only_its_network(app):
     app.open("/worked_example")
     app.charts_drawn()
     received = app.count_received_bytes()
-    # The chart is mounted anew: for a moment it is missing, or drawn empty (ui/chart_sizer.js).
     title = (
         "() => document.querySelector('[data-testid=\"stMain\"] .js-plotly-plot')"
         "?.layout?.title?.text ?? null"

@@ -1,0 +1,35 @@
+"""Plotly charts that stay on screen: a new figure for a chart updates the chart in place.
+
+st.plotly_chart hashes the figure into its element's id, so every new figure (a retrain,
+the other theme) mounted a new chart, which the browser parsed twice and drew twice. This
+component keeps one chart per key and hands Plotly.react the new figure (chart_view.js).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+# Streamlit loads Plotly with its chart element, as this chunk of its frontend; the
+# component loads the same file, so a visit loads Plotly once.
+_FRONTEND = Path(st.__file__).parent / "static" / "static" / "js"
+CHUNK = next((f"./{path.name}" for path in sorted(_FRONTEND.glob("PlotlyChart.*.js"))), None)
+if CHUNK is None:
+    raise RuntimeError(f"Streamlit's Plotly chunk is missing from {_FRONTEND}")
+
+NAME = "backprop_lab_chart"
+_COMPONENT = st.components.v2.component(
+    NAME,
+    # The chart's box, and in it the div Plotly draws in.
+    html='<div class="bp-chart"><div class="bp-plot"></div></div>',
+    css=".bp-chart, .bp-plot { width: 100%; }",
+    js=Path(__file__).with_name("chart_view.js").read_text().replace("__CHUNK__", CHUNK),
+    # Plotly styles its charts from the page's head, which does not reach a shadow root.
+    isolate_styles=False,
+)
+
+
+def show(spec: bytes, key: str) -> None:
+    """Draw the figure `spec` (Plotly's JSON, with the chart's config) as the chart `key`."""
+    _COMPONENT(key=key, data=spec, width="stretch", height="content")
