@@ -157,7 +157,9 @@ boundary_slot = left.empty()
 def show_data() -> None:
     """The training data, in the boundary's place until the network is trained."""
     with boundary_slot:
-        layout.chart(data_figure(runs.data_for(cfg, runs.uploaded_dataset())), key="overview_data")
+        layout.preview_chart(
+            data_figure(runs.data_for(cfg, runs.uploaded_dataset())), key="overview_data"
+        )
 
 
 if layout.drawn_anew() and not runs.is_cached(cfg, runs.uploaded_dataset()):

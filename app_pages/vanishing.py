@@ -40,7 +40,9 @@ early = st.empty()
 if not vanishing_runs.comparison.ready(cfg, data):
     # Four trainings and a sweep take a while: show the data they learn from meanwhile.
     with early:
-        layout.chart(data_figure(runs.data_for(cfg, data), height=320), key="vanishing_data")
+        layout.preview_chart(
+            data_figure(runs.data_for(cfg, data), height=320), key="vanishing_data"
+        )
 results = vanishing_runs.comparison(cfg, data)
 sweep = vanishing_runs.sweep(cfg, data)
 early.empty()
