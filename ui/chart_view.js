@@ -14,18 +14,41 @@ function plotly() {
     const index = document.querySelector('script[type="module"][src*="/static/js/index."]');
     const url = new URL(CHUNK, index ? index.src : document.baseURI).href;
     loading = import(url).then(() => window.Plotly);
+    loading.catch(() => {
+      loading = null; // not loaded (the network): the chart's next figure tries again
+    });
   }
   return loading;
 }
 
-// Draw the figure waiting for the chart, at the chart's width; a chart without a width (in a
+// Streamlit's chart had a full-screen button, for showing one chart to a room: the chart's
+// toolbar gets one (Material's "fullscreen" icon), and the chart fills the screen meanwhile.
+const FULL_SCREEN = {
+  name: "fullscreen",
+  title: "Full screen",
+  icon: {
+    width: 24,
+    height: 24,
+    path: "M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z",
+  },
+  click: (gd) => (document.fullscreenElement ? document.exitFullscreen() : gd.requestFullscreen()),
+};
+
+// The size to draw the chart at: its column's width and the figure's height, or the whole
+// screen while it is full screen.
+function size(gd) {
+  const full = document.fullscreenElement === gd;
+  return { width: gd.clientWidth, height: full ? gd.clientHeight : gd.__bpHeight };
+}
+
+// Draw the figure waiting for the chart, at the chart's size; a chart without a width (in a
 // closed expander) is drawn when it gets one.
 function draw(gd) {
   const figure = gd.__bpPending;
-  const width = gd.clientWidth;
-  if (!figure || !width || !window.Plotly) return;
+  if (!figure || !gd.clientWidth || !window.Plotly) return;
   gd.__bpPending = null;
-  figure.layout.width = width;
+  Object.assign(figure.layout, size(gd));
+  figure.config.modeBarButtonsToAdd = [FULL_SCREEN];
   window.Plotly.react(gd, figure);
 }
 
@@ -34,9 +57,14 @@ function resized(gd) {
     draw(gd);
     return;
   }
-  const width = gd.clientWidth;
-  if (width && gd._fullLayout && width !== gd.layout.width) {
-    window.Plotly.relayout(gd, { width });
+  const want = size(gd);
+  const drawn = gd.layout || {};
+  if (
+    gd._fullLayout &&
+    want.width &&
+    (want.width !== drawn.width || want.height !== drawn.height)
+  ) {
+    window.Plotly.relayout(gd, want);
   }
 }
 
@@ -49,7 +77,8 @@ export default function ({ data, parentElement }) {
   gd.__bpText = text;
   const figure = JSON.parse(text);
   // The chart's room is kept from the start: nothing below it moves when Plotly draws.
-  gd.style.height = `${figure.layout.height || 450}px`;
+  gd.__bpHeight = figure.layout.height || 450; // Plotly's default height
+  gd.style.height = `${gd.__bpHeight}px`;
   gd.__bpPending = figure;
   if (!gd.__bpObserver) {
     gd.__bpObserver = new ResizeObserver(() => resized(gd));

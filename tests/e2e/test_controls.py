@@ -34,9 +34,6 @@ def test_a_slider_changes_the_url_and_the_chart(app):
     assert app.exceptions() == []
 
 
-# Once the page is drawn (the app's chart sizer has wrapped Plotly.react by then), record
-# each call that draws a chart: whether the chart was new, whether the call gave its width,
-# and how many traces Plotly had drawn once the call was done.
 # Marks the page's charts and records every Plotly.react call: which chart, at what width.
 _RECORD_DRAWS = """() => {
     window.__draws = [];
@@ -70,6 +67,30 @@ def test_a_retrain_redraws_each_chart_in_place_once(app):
     draws = app.page.evaluate("window.__draws")
     assert sorted(d["mark"] for d in draws) == [0, 1, 2], draws
     assert all(d["width"] and d["width"] > 100 for d in draws), draws
+    assert app.exceptions() == []
+
+
+_SIZES = """() => Array.from(document.querySelectorAll('.bp-chart .js-plotly-plot'))
+    .map(gd => [gd._fullLayout.width, gd._fullLayout.height])"""
+
+
+def test_a_chart_goes_full_screen_and_back(app):
+    """The chart toolbar's full-screen button (Streamlit's chart had one) fills the screen
+    with the chart, drawn at the screen's size; leaving full screen draws it as before."""
+    app.open(START)
+    app.charts_drawn(3)
+    before = app.page.evaluate(_SIZES)
+    loss = app.page.locator(".bp-chart .js-plotly-plot").nth(1)
+    loss.hover()
+    loss.locator('.modebar-btn[data-title="Full screen"]').click()
+    screen = app.page.evaluate("() => [window.innerWidth, window.innerHeight]")
+    app.until(
+        lambda: app.page.evaluate(_SIZES)[1] == screen, 10, "the loss chart at the screen's size"
+    )
+    assert app.page.evaluate("() => document.fullscreenElement.classList.contains('bp-plot')")
+    assert app.page.evaluate(_SIZES)[0] == before[0]  # the other charts stay as they were
+    app.page.evaluate("() => document.exitFullscreen()")
+    app.until(lambda: app.page.evaluate(_SIZES) == before, 10, "the loss chart back in its column")
     assert app.exceptions() == []
 
 
