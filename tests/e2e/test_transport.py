@@ -126,11 +126,16 @@ def test_play_moves_every_view_together_and_pause_keeps_the_step(app):
     shown = [s for _, s in played]
     assert shown == sorted(shown) and set(shown) <= set(steps), played
     assert shown[0] in steps[:2] and shown[-1] == paused > steps[5]
-    rate = (len(shown) - 1) / ((played[-1][0] - played[0][0]) / 1000)
-    assert rate >= 8, f"showed {rate:.1f} steps per second (10 asked)"
     # Every step Play showed is a frame of every chart: no view waits on every other tick.
     held = [set(c["frames"]) for c in app.page.evaluate(_CHARTS_JS)]
     assert len(held) == 3 and set(shown) <= set.intersection(*held), shown
+    # Play keeps the speed's clock: it went through 10 of its steps a second, however many of
+    # them a busy machine drew (a late tick goes to the clock's step; the latency benchmark
+    # counts the steps shown).
+    order = sorted(set.intersection(*held))
+    passed = order.index(shown[-1]) - order.index(shown[0])
+    rate = passed / ((played[-1][0] - played[0][0]) / 1000)
+    assert 8 <= rate <= 12, f"played {rate:.1f} steps per second (10 asked): {played}"
     for chart in range(3):  # every chart went through several frames while it played
         assert len({f[chart] for f in frames}) >= 4, [f[chart] for f in frames]
     assert "running" not in reruns  # no server rerun while playing
