@@ -26,10 +26,12 @@ function plotly() {
 const FULL_SCREEN = {
   name: "fullscreen",
   title: "Full screen",
+  // The icon's 14-unit square, moved to the corner: as large as the toolbar's other icons.
   icon: {
-    width: 24,
-    height: 24,
+    width: 14,
+    height: 14,
     path: "M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z",
+    transform: "translate(-5,-5)",
   },
   click: (gd) => (document.fullscreenElement ? document.exitFullscreen() : gd.requestFullscreen()),
 };
