@@ -64,9 +64,14 @@ def run_page(page: str, params: dict[str, str] | None = None, timeout: float = 1
     return at
 
 
+def component_nodes(at: AppTest, name: str) -> list:
+    """The page's components named `name`, in page order."""
+    return [n for n in at.get("bidi_component") if n.proto.component_name == name]
+
+
 def chart_nodes(at: AppTest) -> list:
     """The page's Plotly charts (ui.chart_view's components), in page order."""
-    return [n for n in at.get("bidi_component") if n.proto.component_name == chart_view.NAME]
+    return component_nodes(at, chart_view.NAME)
 
 
 def plotly_specs(at: AppTest) -> list[dict]:

@@ -12,6 +12,7 @@ from engine.analysis.grid import predictions_on_grid
 from tests.apptest_utils import (
     OTHER_CONFIGS,
     assert_ok,
+    component_nodes,
     decode,
     page_text,
     page_warnings,
@@ -19,6 +20,7 @@ from tests.apptest_utils import (
     run_hostile_link,
     run_page,
 )
+from ui import transport
 
 PAGE = "app_pages/overview.py"
 
@@ -115,18 +117,9 @@ def test_tiles_and_charts_show_the_engines_numbers(default_page):
 
 def _transport_data(at) -> dict:
     """The data the page hands its transport (the step to show, the run's steps)."""
-    found = []
-
-    def walk(node) -> None:
-        for child in getattr(node, "children", {}).values():
-            component = getattr(child, "type", "") == "bidi_component"
-            if component and child.proto.component_name == "backprop_lab_transport":
-                found.append(json.loads(child.proto.json))
-            walk(child)
-
-    walk(at._tree)
+    found = component_nodes(at, transport.NAME)
     assert len(found) == 1, "one transport on the page"
-    return found[0]
+    return json.loads(found[0].proto.json)
 
 
 def _frame(spec: dict, step: int) -> dict:

@@ -54,8 +54,9 @@ CSS = """
 .bp-readout { font-variant-numeric: tabular-nums; }
 """
 
+NAME = "backprop_lab_transport"
 _COMPONENT = st.components.v2.component(
-    "backprop_lab_transport",
+    NAME,
     html=HTML.format(
         options="".join(
             f'<option value="{s}"{" selected" if s == DEFAULT_SPEED else ""}>{s} steps/s</option>'
