@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -207,3 +208,43 @@ def test_eval_steps_cover_first_and_last_step():
     assert run.eval_steps[0] == 0 and run.eval_steps[-1] == 1199
     assert len(run.eval_steps) <= 501
     assert len(run.train_loss) == len(run.test_loss) == len(run.eval_steps)
+
+
+EVALUATED = [
+    dict(activation="tanh"),
+    dict(activation="relu", residual=True, layer_norm=True, dropout=0.3),
+    dict(activation="sigmoid", loss="mse", output="identity", depth=3),
+    dict(dataset="spiral3", activation="leaky_relu", loss="cross_entropy", output="softmax"),
+    dict(dataset="spiral3", loss="cosine", output="sigmoid", residual=True),
+    dict(dataset="plane", loss="mse", output="identity", layer_norm=True),
+]
+
+
+@pytest.mark.parametrize("overrides", EVALUATED)
+def test_every_evaluation_is_net_evaluate_on_each_set(overrides):
+    # The loop evaluates both sets in one stacked forward pass; each number must be what
+    # Network.evaluate gives on that set with the weights after the step's update, which
+    # are the weights recorded before the next step. Swapping the sets, slicing the wrong
+    # rows or evaluating with dropout masks all fail here.
+    cfg, warned = Config.from_dict({"steps": 12, **overrides})
+    assert warned == []
+    run = train(cfg)
+    d = run.data
+    for k, step in enumerate(run.eval_steps):
+        params = run.records[step + 1].params if step + 1 < run.steps_run else run.final_params
+        net = run.network(params)
+        train_loss, train_acc = net.evaluate(d.X_train, d.y_train, cfg.loss)
+        test_loss, test_acc = net.evaluate(d.X_test, d.y_test, cfg.loss)
+        got = (run.train_loss[k], run.test_loss[k], run.train_acc[k], run.test_acc[k])
+        expected = (train_loss, test_loss, train_acc, test_acc)
+        if d.task == "regression":
+            expected = (train_loss, test_loss, np.nan, np.nan)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+
+
+def test_an_empty_test_set_evaluates_to_nan():
+    data = make_dataset("circle", 100, 0.1, 0.5, seed=3)
+    empty = dataclasses.replace(data, X_test=data.X_test[:0], y_test=data.y_test[:0])
+    run = train(Config(steps=4), data=empty)
+    assert np.all(np.isnan(run.test_loss)) and np.all(np.isnan(run.test_acc))
+    assert np.all(np.isfinite(run.train_loss)) and np.all(np.isfinite(run.train_acc))

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.core.network import Network, Trace
+from engine.core.losses import loss_and_dlogits
+from engine.core.network import Network, Trace, accuracy
 from engine.core.optimizers import Optimizer, make_optimizer
 from engine.core.params import FlatDict
 from engine.training.config import Config
@@ -209,12 +210,41 @@ def _update_and_record(
         log.records[step] = _make_record(net, step, idx, trace, before, upd, state)
 
 
-def _evaluate(net: Network, data: tuple[np.ndarray, ...], loss: str, log: _Log) -> None:
+@dataclass
+class _EvalSets:
+    """The training and test sets stacked, so one forward pass evaluates both."""
+
+    X: np.ndarray  # (n_train + n_test, inputs): training rows first
+    Y: np.ndarray  # (n_train, outputs), targets in the output's shape
+    Y_test: np.ndarray  # (n_test, outputs)
+
+    def evaluate(self, net: Network, loss: str) -> tuple[float, float, float, float]:
+        """Train loss, test loss, train accuracy and test accuracy: net.evaluate on each set.
+
+        One forward pass over both sets instead of two: evaluating after every step is
+        about half of a run's training time (26 of 59 ms for the default config).
+        """
+        trace = net.forward(self.X)  # no dropout masks: evaluation, not training
+        n = len(self.Y)
+        train = _scores(net, loss, trace, slice(0, n), self.Y)
+        test = _scores(net, loss, trace, slice(n, None), self.Y_test)
+        return train[0], test[0], train[1], test[1]
+
+
+def _scores(
+    net: Network, loss: str, trace: Trace, rows: slice, Y: np.ndarray
+) -> tuple[float, float]:
+    """Loss and accuracy of the trace's rows against Y (NaN for an empty set)."""
+    if not len(Y):
+        return np.nan, np.nan
+    logits, y_hat = trace.logits[rows], trace.y_hat[rows]
+    value, _ = loss_and_dlogits(loss, net.output, logits, y_hat, Y)
+    return value, accuracy(y_hat, Y, net.output)
+
+
+def _evaluate(net: Network, sets: _EvalSets, loss: str, log: _Log) -> None:
     """Loss and accuracy on the full training and test sets, appended to the log."""
-    X, Y, X_test, Y_test = data
-    tr = net.evaluate(X, Y, loss)
-    te = net.evaluate(X_test, Y_test, loss) if len(X_test) else (np.nan, np.nan)
-    log.evals[log.n_evals] = (tr[0], te[0], tr[1], te[1])
+    log.evals[log.n_evals] = sets.evaluate(net, loss)
     log.n_evals += 1
 
 
@@ -239,12 +269,8 @@ def train(
     opt = make_optimizer(config.optimizer, lr=config.lr, weight_decay=config.weight_decay or None)
     X: np.ndarray = np.asarray(data.X_train, dtype=dtype)
     Y = net.targets(data.y_train)
-    sets: tuple[np.ndarray, ...] = (
-        X,
-        Y,
-        np.asarray(data.X_test, dtype=dtype),
-        net.targets(data.y_test),
-    )
+    X_all = np.concatenate([X, np.asarray(data.X_test, dtype=dtype).reshape(-1, X.shape[1])])
+    sets = _EvalSets(X_all, Y, net.targets(data.y_test))
     steps, batch = config.steps, min(config.batch_size, len(X))
     plan = plan_run(net, steps, batch, len(opt.state_names), record, budget)
     is_eval = set(plan.eval_steps)
