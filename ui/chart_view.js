@@ -4,6 +4,7 @@
 // figure), parsed the figure's JSON twice and drew it twice, first hidden at Plotly's default
 // size, then at its width.
 const CHUNK = "__CHUNK__"; // Streamlit's Plotly chunk, named by the server
+const TEMPLATES = __TEMPLATES__; // the figures' light and dark templates (viz/style.py)
 let loading = null;
 
 // Streamlit's own Plotly: its chunk sets window.Plotly when it runs. Importing the URL that
@@ -36,6 +37,22 @@ const FULL_SCREEN = {
   click: (gd) => (document.fullscreenElement ? document.exitFullscreen() : gd.requestFullscreen()),
 };
 
+// "dark" or "light": the theme of the page around `el`, from its background's brightness.
+function pageTheme(el) {
+  const bg = getComputedStyle(el).getPropertyValue("--st-background-color").trim();
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(bg);
+  let rgb = bg
+    .match(/[\d.]+/g)
+    ?.slice(0, 3)
+    .map(Number);
+  if (hex) {
+    const h = hex[1].length === 3 ? [...hex[1]].map((c) => c + c).join("") : hex[1];
+    rgb = [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+  }
+  if (!rgb || rgb.length < 3) return "light";
+  return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 128 ? "dark" : "light";
+}
+
 // The size to draw the chart at: its column's width and the figure's height, or the whole
 // screen while it is full screen.
 function size(gd) {
@@ -50,6 +67,8 @@ function draw(gd) {
   if (!figure || !gd.clientWidth || !window.Plotly) return;
   gd.__bpPending = null;
   Object.assign(figure.layout, size(gd));
+  gd.__bpTheme = pageTheme(gd);
+  figure.layout.template = TEMPLATES[gd.__bpTheme];
   figure.config.modeBarButtonsToAdd = [FULL_SCREEN];
   window.Plotly.react(gd, figure);
 }
@@ -73,9 +92,18 @@ function resized(gd) {
 export default function ({ data, parentElement }) {
   const gd = parentElement.querySelector(".bp-plot");
   const text = new TextDecoder().decode(data);
-  // The same figure again (the page reran for something else): the chart stays as it is,
-  // at the step the transport moved it to.
-  if (text === gd.__bpText) return;
+  // The same figure again: the page reran for something else, or the viewer switched the
+  // theme, which Streamlit tells every component without a rerun. The chart stays at the
+  // step the transport moved it to, and takes the page's theme: the server sends the
+  // figure in the new theme only at the next rerun.
+  if (text === gd.__bpText) {
+    const theme = pageTheme(gd);
+    if (gd._fullLayout && !gd.__bpPending && theme !== gd.__bpTheme) {
+      gd.__bpTheme = theme;
+      window.Plotly.relayout(gd, { template: TEMPLATES[theme] });
+    }
+    return;
+  }
   gd.__bpText = text;
   const figure = JSON.parse(text);
   // The chart's room is kept from the start: nothing below it moves when Plotly draws.

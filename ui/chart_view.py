@@ -7,9 +7,12 @@ component keeps one chart per key and hands Plotly.react the new figure (chart_v
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import streamlit as st
+
+from viz.style import TEMPLATES
 
 # Streamlit loads Plotly with its chart element, as this chunk of its frontend; the
 # component loads the same file, so a visit loads Plotly once.
@@ -18,13 +21,18 @@ CHUNK = next((f"./{path.name}" for path in sorted(_FRONTEND.glob("PlotlyChart.*.
 if CHUNK is None:
     raise RuntimeError(f"Streamlit's Plotly chunk is missing from {_FRONTEND}")
 
+# The figures' light and dark templates: a chart takes the page's theme as soon as the viewer
+# switches it, before the server's next rerun sends the figure in that theme.
+_TEMPLATES = json.dumps({name: t.to_plotly_json() for name, t in TEMPLATES.items()})
+_JS = Path(__file__).with_name("chart_view.js").read_text()
+
 NAME = "backprop_lab_chart"
 _COMPONENT = st.components.v2.component(
     NAME,
     # The chart's box, and in it the div Plotly draws in.
     html='<div class="bp-chart"><div class="bp-plot"></div></div>',
     css=".bp-chart, .bp-plot { width: 100%; }",
-    js=Path(__file__).with_name("chart_view.js").read_text().replace("__CHUNK__", CHUNK),
+    js=_JS.replace("__CHUNK__", CHUNK).replace("__TEMPLATES__", _TEMPLATES),
     # Plotly styles its charts from the page's head, which does not reach a shadow root.
     isolate_styles=False,
 )

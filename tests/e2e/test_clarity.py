@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.chart_layout import PAGES, problems
-from tests.e2e.conftest import AppView, wait_for_app
+from tests.e2e.conftest import AppView, wait_for_app, wait_until
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 900}
@@ -84,6 +84,45 @@ def test_dark_system_theme_gives_a_dark_page_and_light_chart_text(view) -> None:
              '.bp-chart .main-svg')).backgroundColor"""
     )
     assert _luminance(paper) < 60
+
+
+# Each app chart's paper colour, title colour and the step the transport shows on it.
+_CHART_LOOKS_JS = """() => [...document.querySelectorAll('.bp-plot')].map(gd => [
+    getComputedStyle(gd.querySelector('.main-svg')).backgroundColor,
+    getComputedStyle(gd.querySelector('.gtitle')).fill,
+    gd.dataset.bpStep || null])"""
+_WATCH_RUNS = """() => {
+    window.__states = [];
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => window.__states.push(app.getAttribute('data-test-script-state')))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def test_the_charts_follow_a_theme_switch_at_once(view) -> None:
+    # Streamlit switches the theme without a rerun, and the server picks a chart's template
+    # at its rerun: the charts must take the page's theme themselves, every one, and stay at
+    # the step the transport shows.
+    page = view("/?steps=100", DESKTOP, scheme="light")
+    AppView(page, "").charts_drawn(3, timeout=60)
+    before = page.evaluate(_CHART_LOOKS_JS)
+    assert len(before) == 3 and all(_luminance(paper) > 200 for paper, _, _ in before)
+    page.evaluate(_WATCH_RUNS)
+
+    def themed(dark: bool) -> bool:
+        looks = page.evaluate(_CHART_LOOKS_JS)
+        return all(
+            (_luminance(paper) < 60 and _luminance(title) > 150) == dark
+            and (_luminance(paper) > 200 and _luminance(title) < 100) != dark
+            for paper, title, _ in looks
+        )
+
+    page.emulate_media(color_scheme="dark")
+    wait_until(lambda: themed(dark=True), 10, "every chart dark")
+    assert [step for _, _, step in page.evaluate(_CHART_LOOKS_JS)] == [s for _, _, s in before]
+    page.emulate_media(color_scheme="light")
+    wait_until(lambda: themed(dark=False), 10, "every chart light again")
+    assert page.evaluate("window.__states") == []  # no rerun: the browser did it alone
 
 
 def test_a_blow_up_and_a_stall_are_named(view) -> None:
