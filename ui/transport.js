@@ -11,7 +11,7 @@ const G = (window.__bpTransport = window.__bpTransport || {
   steps: [],
   play: [],
   readout: [],
-  fps: 10,
+  fps: null, // steps a second: the speed menu's choice, DEFAULT_SPEED (transport.py) at first
   t0: 0,
   k0: 0,
   timer: null,
@@ -254,9 +254,11 @@ export default function (component) {
     publish();
   });
   const speed = parentElement.querySelector(".bp-speed");
+  // The menu comes with the default selected; a speed chosen earlier in the visit stays.
+  if (G.fps === null) G.fps = Number(speed.value);
   speed.value = String(G.fps);
   speed.onchange = () => {
-    G.fps = Number(speed.value) || 10;
+    G.fps = Number(speed.value);
     startClock();
     restartTimer();
   };
