@@ -189,3 +189,9 @@ def test_set_layout_replaces_a_list_that_update_layout_would_merge_by_index() ->
     fig.add_hline(y=1)
     set_layout(fig, dict(shapes=[dict(type="line", x0=0, x1=1, y0=0, y1=0)]))
     assert fig.to_plotly_json()["layout"]["shapes"] == [dict(type="line", x0=0, x1=1, y0=0, y1=0)]
+
+
+def test_set_layout_leaves_the_callers_dicts_alone() -> None:
+    props = dict(xaxis=dict(range=[0, 1]), title=dict(font=dict(size=15)))
+    set_layout(go.Figure(), props, xaxes=dict(showgrid=False, title=dict(text="step")))
+    assert props == dict(xaxis=dict(range=[0, 1]), title=dict(font=dict(size=15)))

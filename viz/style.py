@@ -101,7 +101,10 @@ def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
 def _merge(into: dict, update: dict) -> None:
     """Merge `update` into `into` in place: nested dicts key by key, anything else replaced."""
     for key, value in update.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
+        if isinstance(value, dict):
+            # A dict of its own, never the caller's: a later merge may write into it.
+            if not isinstance(into.get(key), dict):
+                into[key] = {}
             _merge(into[key], value)
         else:
             into[key] = value
