@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.scripts import component_script
 from viz.style import TEMPLATES
 
 # Streamlit loads Plotly with its chart element, as this chunk of its frontend; the
@@ -24,7 +25,7 @@ if CHUNK is None:
 # The figures' light and dark templates: a chart takes the page's theme as soon as the viewer
 # switches it, before the server's next rerun sends the figure in that theme.
 _TEMPLATES = json.dumps({name: t.to_plotly_json() for name, t in TEMPLATES.items()})
-_JS = Path(__file__).with_name("chart_view.js").read_text()
+_JS = component_script(Path(__file__).with_name("chart_view.js"))
 
 NAME = "backprop_lab_chart"
 _COMPONENT = st.components.v2.component(

@@ -25,6 +25,7 @@ import streamlit as st
 from engine import Run
 from ui.layout import STEP_KEY, step_picker, with_room
 from ui.runs import CACHE_TTL, data_key
+from ui.scripts import component_script
 from viz.transport import with_moving_line
 
 KEY = "transport"
@@ -64,7 +65,7 @@ _COMPONENT = st.components.v2.component(
         )
     ),
     css=CSS,
-    js=(Path(__file__).with_name("transport.js")).read_text(),
+    js=component_script(Path(__file__).with_name("transport.js")),
 )
 
 
