@@ -240,6 +240,24 @@ _CHART_DATA_JS = """() => Array.from(document.querySelectorAll('.bp-chart'))
                 return gd && gd.data ? JSON.stringify(gd.data) : null; })"""
 
 
+_WATCH_SCRIPT_STATES = """() => {
+    window.__states = [];
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => window.__states.push(app.getAttribute('data-test-script-state')))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def watch_script_states(page) -> None:
+    """Record every change of the app's script state from now on (see script_states)."""
+    page.evaluate(_WATCH_SCRIPT_STATES)
+
+
+def script_states(page) -> list[str]:
+    """The script states seen since watch_script_states: empty if the script never ran."""
+    return page.evaluate("window.__states || []")
+
+
 def wait_until(check: Callable[[], object], timeout: float, what: str) -> object:
     """Poll ``check`` every 0.1 s until it returns something truthy; fail naming ``what``."""
     deadline = time.monotonic() + timeout

@@ -10,7 +10,13 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.chart_layout import PAGES, problems
-from tests.e2e.conftest import AppView, wait_for_app, wait_until
+from tests.e2e.conftest import (
+    AppView,
+    script_states,
+    wait_for_app,
+    wait_until,
+    watch_script_states,
+)
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 900}
@@ -91,12 +97,6 @@ _CHART_LOOKS_JS = """() => [...document.querySelectorAll('.bp-plot')].map(gd => 
     getComputedStyle(gd.querySelector('.main-svg')).backgroundColor,
     getComputedStyle(gd.querySelector('.gtitle')).fill,
     gd.dataset.bpStep || null])"""
-_WATCH_RUNS = """() => {
-    window.__states = [];
-    const app = document.querySelector('[data-testid="stApp"]');
-    new MutationObserver(() => window.__states.push(app.getAttribute('data-test-script-state')))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
 
 
 def test_the_charts_follow_a_theme_switch_at_once(view) -> None:
@@ -107,7 +107,7 @@ def test_the_charts_follow_a_theme_switch_at_once(view) -> None:
     AppView(page, "").charts_drawn(3, timeout=60)
     before = page.evaluate(_CHART_LOOKS_JS)
     assert len(before) == 3 and all(_luminance(paper) > 200 for paper, _, _ in before)
-    page.evaluate(_WATCH_RUNS)
+    watch_script_states(page)
 
     def themed(dark: bool) -> bool:
         looks = page.evaluate(_CHART_LOOKS_JS)
@@ -122,7 +122,7 @@ def test_the_charts_follow_a_theme_switch_at_once(view) -> None:
     assert [step for _, _, step in page.evaluate(_CHART_LOOKS_JS)] == [s for _, _, s in before]
     page.emulate_media(color_scheme="light")
     wait_until(lambda: themed(dark=False), 10, "every chart light again")
-    assert page.evaluate("window.__states") == []  # no rerun: the browser did it alone
+    assert script_states(page) == []  # no rerun: the browser did it alone
 
 
 def test_a_blow_up_and_a_stall_are_named(view) -> None:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from engine import Config, train
+from tests.e2e.conftest import script_states, watch_script_states
 
 # The step each chart of the main area shows (set by the transport after each animation),
 # and its frame names.
@@ -73,19 +74,6 @@ def _click(app, cls: str) -> None:
     app.page.locator(f".bp-transport {cls}").click()
 
 
-def _script_runs(app) -> list[str]:
-    """Script states seen since the watcher was installed."""
-    return app.page.evaluate("window.__states || []")
-
-
-_WATCH_STATES = """() => {
-    window.__states = [];
-    const app = document.querySelector('[data-testid="stApp"]');
-    new MutationObserver(() => window.__states.push(app.getAttribute('data-test-script-state')))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
-
 # Legend entries that name a step, on every chart of the main area.
 _LEGEND_STEPS_JS = f"""() => Array.from({_PLOTS})
     .flatMap(gd => Array.from(gd.querySelectorAll('.legendtext')).map(e => e.textContent))
@@ -112,12 +100,12 @@ def test_play_moves_every_view_together_and_pause_keeps_the_step(app):
     app.open("/?steps=120&step=0")
     app.charts_drawn(3)
     app.until(lambda: _all_at(app, 0), 20, "every chart to show step 0")
-    app.page.evaluate(_WATCH_STATES)
+    watch_script_states(app.page)
     _transport(app).evaluate(_WATCH_PLAY)
     app.page.evaluate(_WATCH_CHARTS)
     _click(app, ".bp-play")
     time.sleep(2.5)
-    reruns = _script_runs(app)
+    reruns = script_states(app.page)
     _click(app, ".bp-play")  # pause
     paused = _step(app)
     played = app.page.evaluate("window.__played")
