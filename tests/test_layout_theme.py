@@ -1,11 +1,11 @@
-"""Charts follow the viewer's theme: the dark template on a copy, the shared figure untouched."""
+"""Charts follow the viewer's theme: one JSON per chart, the template swapped in the browser."""
 
 import json
 
 import plotly.graph_objects as go
 import pytest
 
-from ui import layout
+from ui import chart_view, layout
 from viz.style import DARK, LIGHT, ROOM_LEFT, base_layout
 
 
@@ -34,31 +34,33 @@ def test_dark_viewers_get_a_dark_copy(fig) -> None:
     assert fig.layout.template.layout.paper_bgcolor == LIGHT.layout.paper_bgcolor
 
 
-def _spec(fig: go.Figure, theme: str) -> dict:
-    return json.loads(layout._spec(fig, theme))
+def _spec(fig: go.Figure) -> dict:
+    return json.loads(layout._spec(fig))
 
 
-def test_a_chart_gets_the_figure_in_its_theme_with_the_apps_settings(fig) -> None:
-    for theme, template in (("light", LIGHT), ("dark", DARK)):
-        spec = _spec(fig, theme)
-        assert spec["config"] == layout.PLOTLY_CONFIG
-        assert spec["layout"]["template"]["layout"]["paper_bgcolor"] == (
-            template.layout.paper_bgcolor
-        )
-        assert spec["layout"]["margin"]["l"] == ROOM_LEFT
-        assert spec["data"] == json.loads(fig.to_json())["data"]
+def test_a_chart_gets_the_figure_with_the_apps_settings(fig) -> None:
+    spec = _spec(fig)
+    assert spec["config"] == layout.PLOTLY_CONFIG
+    assert spec["layout"]["margin"]["l"] == ROOM_LEFT
+    assert spec["data"] == json.loads(fig.to_json())["data"]
 
 
-def test_a_shared_figure_is_encoded_once_per_theme(fig) -> None:
-    setattr(fig, layout.SPECS_ATTR, {})  # as the figure cache marks the figures it holds
-    light = layout._spec(fig, "light")
-    assert layout._spec(fig, "light") is light
-    dark = layout._spec(fig, "dark")
-    assert dark != light and layout._spec(fig, "dark") is dark
+def test_the_charts_script_carries_both_templates() -> None:
+    # The server sends a chart the same JSON whatever the theme; the chart's script swaps in
+    # the page's template, so it must carry both.
+    sent = chart_view._JS.replace("__TEMPLATES__", chart_view._TEMPLATES)
+    for template in (LIGHT, DARK):
+        assert json.dumps(template.to_plotly_json()) in sent
+
+
+def test_a_shared_figure_is_encoded_once(fig) -> None:
+    setattr(fig, layout.SPEC_ATTR, None)  # as the figure cache marks the figures it holds
+    first = layout._spec(fig)
+    assert layout._spec(fig) is first
 
 
 def test_a_figure_of_one_rerun_is_encoded_as_it_is_now(fig) -> None:
     # Not from the figure cache: a page may still change it, so nothing is kept.
-    assert _spec(fig, "light")["layout"]["title"]["text"] == "a chart"
+    assert _spec(fig)["layout"]["title"]["text"] == "a chart"
     fig.update_layout(title_text="changed")
-    assert _spec(fig, "light")["layout"]["title"]["text"] == "changed"
+    assert _spec(fig)["layout"]["title"]["text"] == "changed"

@@ -1,4 +1,4 @@
-// A Plotly chart that stays on screen: a new figure for it (a retrain, the other theme) goes
+// A Plotly chart that stays on screen: a new figure for it (a retrain) goes
 // through Plotly.react into the chart already drawn, which redraws only what changed.
 // st.plotly_chart mounted a new chart for every new figure (its element id hashes the
 // figure), parsed the figure's JSON twice and drew it twice, first hidden at Plotly's default
@@ -94,8 +94,8 @@ export default function ({ data, parentElement }) {
   const text = new TextDecoder().decode(data);
   // The same figure again: the page reran for something else, or the viewer switched the
   // theme, which Streamlit tells every component without a rerun. The chart stays at the
-  // step the transport moved it to, and takes the page's theme: the server sends the
-  // figure in the new theme only at the next rerun.
+  // step the transport moved it to, and takes the page's theme: the server sends the same
+  // figure for both themes, with the light template.
   if (text === gd.__bpText) {
     const theme = pageTheme(gd);
     if (gd._fullLayout && !gd.__bpPending && theme !== gd.__bpTheme) {

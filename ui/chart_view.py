@@ -22,8 +22,8 @@ CHUNK = next((f"./{path.name}" for path in sorted(_FRONTEND.glob("PlotlyChart.*.
 if CHUNK is None:
     raise RuntimeError(f"Streamlit's Plotly chunk is missing from {_FRONTEND}")
 
-# The figures' light and dark templates: a chart takes the page's theme as soon as the viewer
-# switches it, before the server's next rerun sends the figure in that theme.
+# The figures' light and dark templates: the server sends a chart the same figure in both
+# themes, and the chart takes the page's template when drawn and when the viewer switches.
 _TEMPLATES = json.dumps({name: t.to_plotly_json() for name, t in TEMPLATES.items()})
 _JS = component_script(Path(__file__).with_name("chart_view.js"))
 

@@ -237,13 +237,13 @@ def step_picker(run: Run, label: str = "Step") -> int:
 # Built figures, shared by all sessions: Plotly's object model makes building a figure
 # cost tens of milliseconds, rendering one a fraction of that.
 FIGURE_CACHE_ENTRIES = 256
-SPECS_ATTR = "_bp_specs"  # a cached figure's JSON for each theme, once encoded
+SPEC_ATTR = "_bp_spec"  # a cached figure's JSON once encoded (None until then)
 
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _cached_figure(name: str, key: Hashable, _build: Callable[[], go.Figure]) -> go.Figure:
     fig = with_room(_build())
-    setattr(fig, SPECS_ATTR, {})  # shared read-only from here on: its JSON can be kept
+    setattr(fig, SPEC_ATTR, None)  # shared read-only from here on: its JSON can be kept
     return fig
 
 
@@ -294,25 +294,26 @@ def themed(fig: go.Figure, theme: str) -> go.Figure:
     return out
 
 
-def _spec(fig: go.Figure, theme: str) -> bytes:
-    """The chart's JSON: `fig` in `theme`, with the app's chart settings.
+def _spec(fig: go.Figure) -> bytes:
+    """The chart's JSON: `fig` with roomy margins and the app's chart settings.
 
-    Kept on a shared figure (read-only) for each theme: a rerun that changes nothing in it
-    encodes it once, not on every rerun.
+    The same for both themes: the chart takes the page's template in the browser
+    (ui/chart_view.js), at its first draw and whenever the viewer switches. Kept on a
+    shared figure (read-only): a rerun that changes nothing in it encodes it once.
     """
-    specs: dict[str, bytes] | None = getattr(fig, SPECS_ATTR, None)
-    if specs is not None and theme in specs:
-        return specs[theme]
-    figure = pio.to_json(themed(fig, theme), validate=False)
+    kept = getattr(fig, SPEC_ATTR, None)
+    if kept is not None:
+        return kept
+    figure = pio.to_json(themed(fig, "light"), validate=False)
     spec = f'{{"config": {json.dumps(PLOTLY_CONFIG)}, {figure[1:]}'.encode()
-    if specs is not None:
-        specs[theme] = spec
+    if hasattr(fig, SPEC_ATTR):
+        setattr(fig, SPEC_ATTR, spec)
     return spec
 
 
 def chart(fig: go.Figure, key: str) -> None:
     """Show a Plotly figure at full width in the viewer's theme with the app's chart settings."""
-    chart_view.show(_spec(fig, theme_type()), key)
+    chart_view.show(_spec(fig), key)
 
 
 def preview_chart(fig: go.Figure, key: str) -> None:
