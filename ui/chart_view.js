@@ -40,15 +40,14 @@ const FULL_SCREEN = {
 // "dark" or "light": the theme of the page around `el`, from its background's brightness.
 function pageTheme(el) {
   const bg = getComputedStyle(el).getPropertyValue("--st-background-color").trim();
-  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(bg);
-  let rgb = bg
-    .match(/[\d.]+/g)
-    ?.slice(0, 3)
-    .map(Number);
-  if (hex) {
-    const h = hex[1].length === 3 ? [...hex[1]].map((c) => c + c).join("") : hex[1];
-    rgb = [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
-  }
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(bg)?.[1];
+  const full = hex?.length === 3 ? [...hex].map((c) => c + c).join("") : hex;
+  const rgb = full
+    ? [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16))
+    : bg
+        .match(/[\d.]+/g)
+        ?.slice(0, 3)
+        .map(Number); // rgb(r, g, b) or rgba(...)
   if (!rgb || rgb.length < 3) return "light";
   return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 128 ? "dark" : "light";
 }
