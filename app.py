@@ -10,10 +10,14 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import streamlit as st  # noqa: E402
 
 from engine.core.allocator import keep_freed_memory  # noqa: E402
-from ui import layout, sidebar  # noqa: E402
+from ui import layout, sidebar, workers  # noqa: E402
 from ui.cache import freeze_imports  # noqa: E402
 
 freeze_imports()
+
+# The worker processes that train a page's several networks side by side (ui/workers.py),
+# started with the server rather than on the first page that needs them.
+workers.start()
 
 # Let glibc reuse freed arrays instead of unmapping them (engine/core/allocator.py).
 keep_freed_memory()

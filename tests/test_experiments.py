@@ -154,10 +154,14 @@ def test_variant_configs_differ_only_in_residual_and_layer_norm():
 
 def test_compare_variants_trains_four_ways():
     cfg = Config(depth=3, width=6, steps=12, activation="sigmoid")
-    calls = []
-    results = compare_variants(cfg, on_progress=lambda i, name, done: calls.append((i, name)))
+    calls: list[list[float]] = []
+    results = compare_variants(cfg, on_progress=calls.append)
     assert list(results) == list(VARIANTS)
-    assert {c for c in calls} == set(enumerate(VARIANTS))
+    # Each variant's fraction rises to 1 in turn, the others at 0 before and 1 after.
+    assert calls[-1] == [1.0] * 4
+    assert all(0.0 <= f <= 1.0 for c in calls for f in c)
+    for k in range(4):
+        assert [c[k] for c in calls] == sorted(c[k] for c in calls)
     reference = train(cfg.replace(residual=True))
     r = results["residual"]
     assert r.config == cfg.replace(residual=True)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from engine import Config, Dataset, Run, train
+from functools import partial
+
+from engine import Config, Dataset, Run
 from engine.analysis.landscape import Surface, optimizer_steps, surface_for
+from engine.training.jobs import train_job
+from engine.training.loop import dataset_for
+from ui import workers
 from ui.cache import immutable_cache
-from ui.progress import Progress
+from ui.progress import Progress, jobs_bar
 from ui.settings import CACHE_TTL
 
 # The optimizers compared; the sidebar's optimizer joins them when it is not one of these.
@@ -29,27 +34,16 @@ def train_all(cfg: Config, data: Dataset | None = None) -> dict[str, Run]:
     CALLS["train"] += 1
     names = optimizer_names(cfg)
     steps = optimizer_steps(cfg, len(names))
+    data = data if data is not None else dataset_for(cfg)
+    # One seed, so the same initial weights for every optimizer.
+    jobs = [(cfg.replace(optimizer=name, steps=steps), data) for name in names]
     # Shown on a miss only: immutable_cache draws nothing on a hit.
     bar = Progress("Training the optimizers…")
-    runs: dict[str, Run] = {}
-    for k, name in enumerate(names):
-
-        def report(step: int, total: int, loss: float, k: int = k, name: str = name) -> None:
-            bar.update(
-                (k + step / total) / len(names),
-                f"Training {name} ({k + 1} of {len(names)}): step {step} of {total}",
-            )
-
-        first = next(iter(runs.values()), None)
-        runs[name] = train(
-            cfg.replace(optimizer=name, steps=steps),
-            on_progress=report,
-            data=first.data if first else data,
-            budget=RUN_BUDGET,
-            initial_params=first.records[0].params if first else None,
-        )
+    runs = workers.run_jobs(
+        partial(train_job, budget=RUN_BUDGET), jobs, jobs_bar(bar, f"the {len(names)} optimizers")
+    )
     bar.done()
-    return runs
+    return dict(zip(names, runs, strict=True))
 
 
 @immutable_cache(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL)

@@ -51,3 +51,13 @@ class Progress:
     def done(self) -> None:
         """Remove the bar."""
         self._slot.empty()
+
+
+def jobs_bar(bar: Progress, what: str) -> Callable[[list[float]], None]:
+    """A runner's progress (the fraction done of each job) on `bar`, as "what: k of n done"."""
+
+    def report(done: list[float]) -> None:
+        finished = sum(f >= 1.0 for f in done)
+        bar.update(sum(done) / len(done), f"Training {what}: {finished} of {len(done)} done…")
+
+    return report

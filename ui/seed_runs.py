@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from engine import Config, Dataset
 from engine.analysis.seeds import SeedRuns, train_seeds
+from ui import workers
 from ui.cache import immutable_cache
-from ui.progress import Progress
+from ui.progress import Progress, jobs_bar
 from ui.settings import CACHE_TTL
 
 CACHE_ENTRIES = 16
@@ -20,10 +21,6 @@ def seed_runs(cfg: Config, count: int, data: Dataset | None = None) -> SeedRuns:
     CALLS["count"] += 1
     # Shown on a miss only: immutable_cache draws nothing on a hit.
     bar = Progress(f"Training {count} runs…")
-
-    def report(done: int, total: int) -> None:
-        bar.update(done / total, f"Training run {done} of {total}")
-
-    result = train_seeds(cfg, count, data, on_progress=report)
+    result = train_seeds(cfg, count, data, jobs_bar(bar, f"{count} runs"), workers.run_jobs)
     bar.done()
     return result

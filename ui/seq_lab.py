@@ -5,8 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.sequence import (
-    KIND_LABELS,
-    KINDS,
     TASK_LABELS,
     TASKS,
     LengthSweep,
@@ -16,9 +14,10 @@ from engine.sequence import (
     length_sweep,
     max_steps,
 )
+from ui import workers
 from ui.cache import immutable_cache
 from ui.page_params import page_param_default
-from ui.progress import Progress
+from ui.progress import Progress, jobs_bar
 from ui.seq_params import (
     BATCH,
     FORGET_BIAS_GRID,
@@ -109,14 +108,7 @@ def comparison(config: SequenceConfig) -> dict[str, SequenceRun]:
     """The three kinds trained on the config's task, with a progress bar; shared, never copied."""
     CALLS["comparison"] += 1
     bar = Progress("Training the three…")
-
-    def report(index: int, kind: str, done: float) -> None:
-        bar.update(
-            (index + done) / len(KINDS),
-            f"Training the {KIND_LABELS[kind]} ({index + 1} of {len(KINDS)})…",
-        )
-
-    runs = compare_kinds(config, report)
+    runs = compare_kinds(config, jobs_bar(bar, "the three models"), workers.run_jobs)
     bar.done()
     return runs
 
@@ -126,6 +118,8 @@ def sweep(task: str, lr: float, forget_bias: float) -> LengthSweep:
     """Each kind trained briefly at several lengths, with a progress bar."""
     CALLS["sweep"] += 1
     bar = Progress("Training at each sequence length…")
-    result = length_sweep(task, lr, forget_bias=forget_bias, on_progress=bar.update)
+    result = length_sweep(
+        task, lr, forget_bias=forget_bias, on_progress=bar.update, run_jobs=workers.run_jobs
+    )
     bar.done()
     return result

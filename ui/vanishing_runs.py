@@ -10,15 +10,15 @@ import numpy as np
 from engine import Config, Dataset
 from engine.analysis.experiments import (
     SWEEP_DEPTHS,
-    VARIANT_LABELS,
     VARIANTS,
     DepthSweep,
     VariantResult,
     compare_variants,
     depth_sweep,
 )
+from ui import workers
 from ui.cache import immutable_cache
-from ui.progress import Progress
+from ui.progress import Progress, jobs_bar
 from ui.settings import CACHE_TTL
 
 CACHE_ENTRIES = 16
@@ -33,14 +33,7 @@ def comparison(config: Config, data: Dataset | None = None) -> dict[str, Variant
     CALLS["comparison"] += 1
     # Shown on a miss only: immutable_cache draws nothing on a hit.
     bar = Progress("Training the four networks…")
-
-    def report(index: int, name: str, done: float) -> None:
-        bar.update(
-            (index + done) / len(VARIANTS),
-            f"Training {VARIANT_LABELS[name]} ({index + 1} of {len(VARIANTS)})…",
-        )
-
-    results = compare_variants(config, data, report)
+    results = compare_variants(config, data, jobs_bar(bar, "the four networks"), workers.run_jobs)
     bar.done()
     return results
 

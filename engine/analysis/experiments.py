@@ -12,7 +12,8 @@ from engine.core.activations import ACTIVATIONS
 from engine.core.network import Trace
 from engine.training.config import MAX_WORK, Config, parameter_count
 from engine.training.datasets import Dataset
-from engine.training.loop import RECORD_ROWS, BatchOrder, Progress, dataset_for, train
+from engine.training.jobs import JobsProgress, Runner, in_turn, train_job
+from engine.training.loop import RECORD_ROWS, BatchOrder, dataset_for
 from engine.training.records import Run, StepRecord
 
 # The same network four ways: (residual, layer_norm).
@@ -41,9 +42,6 @@ FIRST_AND_LAST = 1
 # most this many layer-steps (steps x weight layers; the cost of a deep, narrow network is
 # per layer) and a quarter of one run's compute budget.
 COMPARE_LAYER_STEPS = 12_000
-
-# Called with the variant's index, its name and the fraction of its training done.
-VariantProgress = Callable[[int, str, float], None]
 
 
 def variant_configs(config: Config) -> dict[str, Config]:
@@ -173,37 +171,33 @@ def summarise(name: str, run: Run) -> VariantResult:
     )
 
 
-def train_variant(
-    config: Config, data: Dataset | None = None, on_progress: Progress | None = None
-) -> Run:
-    """Train one variant, keeping tensors of the first and the last step only."""
-    return train(config, on_progress=on_progress, data=data, budget=FIRST_AND_LAST)
+def variant_result(
+    name: str,
+    config: Config,
+    data: Dataset,
+    on_progress: Callable[[float], None] | None = None,
+) -> VariantResult:
+    """Train one variant, keeping tensors of the first and the last step only, and
+    summarise it."""
+    return summarise(name, train_job(config, data, on_progress, budget=FIRST_AND_LAST))
 
 
 def compare_variants(
-    config: Config, data: Dataset | None = None, on_progress: VariantProgress | None = None
+    config: Config,
+    data: Dataset | None = None,
+    on_progress: JobsProgress | None = None,
+    run_jobs: Runner = in_turn,
 ) -> dict[str, VariantResult]:
     """Train plain, + residual, + LayerNorm and + both on the same data, seed and depth.
 
-    Each trains for variant_steps(config) steps.
+    Each trains for variant_steps(config) steps; `run_jobs` runs the four trainings and
+    reports the fraction done of each, in VARIANTS order.
     """
     data = data if data is not None else dataset_for(config)
     capped = dataclasses.replace(config, steps=variant_steps(config))
-    results = {}
-    for i, (name, cfg) in enumerate(variant_configs(capped).items()):
-        report = None
-        if on_progress is not None:
-            on_progress(i, name, 0.0)
-            report = _step_reporter(on_progress, i, name)
-        results[name] = summarise(name, train_variant(cfg, data, report))
-    return results
-
-
-def _step_reporter(on_progress: VariantProgress, index: int, name: str) -> Progress:
-    def report(step: int, total: int, loss: float) -> None:
-        on_progress(index, name, step / total)
-
-    return report
+    configs = variant_configs(capped)
+    jobs = [(name, cfg, data) for name, cfg in configs.items()]
+    return dict(zip(configs, run_jobs(variant_result, jobs, on_progress), strict=True))
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,16 @@ that shrinks with the network's size so a comparison stays a few seconds long.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from engine.analysis.grid import grid_for
 from engine.training.config import Config
 from engine.training.datasets import Dataset
-from engine.training.loop import dataset_for, train
+from engine.training.jobs import JobsProgress, Runner, in_turn, train_job
+from engine.training.loop import dataset_for
 from engine.training.records import Run
 
 SEED_COUNTS = (8, 12, 16)
@@ -78,20 +79,20 @@ def train_seeds(
     config: Config,
     count: int,
     data: Dataset | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: JobsProgress | None = None,
+    run_jobs: Runner = in_turn,
 ) -> SeedRuns:
-    """Train `config` from `count` seeds (config.seed, +1, …) on the same data, within budget."""
+    """Train `config` from `count` seeds (config.seed, +1, …) on the same data, within budget.
+
+    `run_jobs` runs the trainings and reports the fraction done of each, in seed order.
+    """
     data = data if data is not None else dataset_for(config)
     steps = steps_per_run(config, data, count)
     if steps == 0:
         raise ValueError("this network is too large to train several times within the budget")
     seeds = tuple(config.seed + k for k in range(count))
-    runs: list[Run] = []
-    for k, seed in enumerate(seeds):
-        cfg = config.replace(seed=seed, steps=steps)
-        runs.append(train(cfg, data=data, record=False))
-        if on_progress is not None:
-            on_progress(k + 1, count)
+    jobs = [(config.replace(seed=seed, steps=steps), data) for seed in seeds]
+    runs = run_jobs(partial(train_job, record=False), jobs, on_progress)
     eval_steps = runs[0].eval_steps
     for run in runs:
         if len(run.eval_steps) > len(eval_steps):

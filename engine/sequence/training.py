@@ -11,6 +11,7 @@ import numpy as np
 from engine import make_optimizer
 from engine.sequence.model import KINDS, SequenceModel, batch_norms
 from engine.sequence.tasks import BASELINE_LOSS, MIN_LENGTH, TASK_INPUTS, TASKS, make_batch
+from engine.training.jobs import JobsProgress, Runner, in_turn
 
 # The server's limits for one run; each kind trains once per comparison.
 LIMITS: dict[str, tuple[float, float]] = {
@@ -239,14 +240,14 @@ def train_sequence(
 
 
 def compare_kinds(
-    config: SequenceConfig, on_progress: Callable[[int, str, float], None] | None = None
+    config: SequenceConfig,
+    on_progress: JobsProgress | None = None,
+    run_jobs: Runner = in_turn,
 ) -> dict[str, SequenceRun]:
-    """The same task, seed and settings trained with each kind; progress per kind."""
-    runs = {}
-    for index, kind in enumerate(KINDS):
-        report = None if on_progress is None else (lambda f, i=index, k=kind: on_progress(i, k, f))
-        runs[kind] = train_sequence(kind, config, report)
-    return runs
+    """The same task, seed and settings trained with each kind; `run_jobs` runs the three
+    trainings and reports the fraction done of each, in KINDS order."""
+    jobs = [(kind, config) for kind in KINDS]
+    return dict(zip(KINDS, run_jobs(train_sequence, jobs, on_progress), strict=True))
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,11 @@ class LengthSweep:
         return self.share[kind] < SOLVED_SHARE
 
 
+def sweep_share(kind: str, config: SequenceConfig, on_progress: Progress | None = None) -> float:
+    """One kind trained at one length of the sweep: its test loss as a share of the baseline."""
+    return train_sequence(kind, config, on_progress).test_loss_end / config.baseline
+
+
 def length_sweep(
     task: str,
     lr: float,
@@ -269,10 +275,9 @@ def length_sweep(
     lengths: tuple[int, ...] = SWEEP_LENGTHS,
     on_progress: Progress | None = None,
     forget_bias: float = 1.0,
+    run_jobs: Runner = in_turn,
 ) -> LengthSweep:
     """Each kind trained briefly at each length: which ones still solve the task as T grows."""
-    share = {kind: np.full(len(lengths), np.nan) for kind in KINDS}
-    total = len(lengths) * len(KINDS)
     configs = [
         SequenceConfig(
             task=task,
@@ -286,10 +291,8 @@ def length_sweep(
         )
         for length in lengths
     ]
-    for i, config in enumerate(configs):
-        for j, kind in enumerate(KINDS):
-            run = train_sequence(kind, config)
-            share[kind][i] = run.test_loss_end / config.baseline
-            if on_progress is not None:
-                on_progress((i * len(KINDS) + j + 1) / total)
+    jobs = [(kind, config) for config in configs for kind in KINDS]
+    report = None if on_progress is None else (lambda done: on_progress(sum(done) / len(done)))
+    shares = np.array(run_jobs(sweep_share, jobs, report)).reshape(len(configs), len(KINDS))
+    share = {kind: shares[:, j].copy() for j, kind in enumerate(KINDS)}
     return LengthSweep(tuple(lengths), configs[-1], share)
