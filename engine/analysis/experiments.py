@@ -177,8 +177,7 @@ def variant_result(
     data: Dataset,
     on_progress: Callable[[float], None] | None = None,
 ) -> VariantResult:
-    """Train one variant, keeping tensors of the first and the last step only, and
-    summarise it."""
+    """Train one variant (tensors of its first and last step only) and summarise it."""
     return summarise(name, train_job(config, data, on_progress, budget=FIRST_AND_LAST))
 
 

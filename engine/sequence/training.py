@@ -244,8 +244,10 @@ def compare_kinds(
     on_progress: JobsProgress | None = None,
     run_jobs: Runner = in_turn,
 ) -> dict[str, SequenceRun]:
-    """The same task, seed and settings trained with each kind; `run_jobs` runs the three
-    trainings and reports the fraction done of each, in KINDS order."""
+    """The same task, seed and settings trained with each kind.
+
+    `run_jobs` runs the three trainings and reports the fraction done of each, in KINDS order.
+    """
     jobs = [(kind, config) for kind in KINDS]
     return dict(zip(KINDS, run_jobs(train_sequence, jobs, on_progress), strict=True))
 
