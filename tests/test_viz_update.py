@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -84,3 +85,20 @@ def test_negative_factors_are_parenthesised(optimizer):
         for _, tex in update_lines(update_terms(run, 4, layer, i, j)):
             assert r"\cdot -" not in tex and "- -" not in tex and "+ -" not in tex, tex
             assert tex.isprintable(), tex
+
+
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam"])
+@pytest.mark.parametrize(
+    ("g", "squared"),
+    [
+        (5.43219e-5, r"(5.43219 \times 10^{-5})^2"),
+        (-5.43219e-5, r"(-5.43219 \times 10^{-5})^2"),
+        (0.25, "0.25^2"),
+    ],
+)
+def test_a_squared_gradient_is_squared_whole(optimizer, g, squared):
+    # 5.43219 \times 10^{-5}^2 was no formula: KaTeX drew an error in its place.
+    run = train(Config(optimizer=optimizer, steps=6, samples=60))
+    t = replace(update_terms(run, 4, "h1", 0, 0), g=g)
+    texs = [tex for _, tex in update_lines(t)]
+    assert any(squared in tex for tex in texs), texs

@@ -19,9 +19,13 @@ def _n(value: float) -> str:
 
 
 def _p(value: float) -> str:
-    """A number as a factor: in parentheses when negative, so signs never stack."""
+    """A number as a factor: in parentheses when negative or scientific.
+
+    So signs never stack, and a square applies to the whole number: 5.4 × 10^{-5}^2 is
+    no formula (KaTeX showed an error in its place).
+    """
     text = _n(value)
-    return f"({text})" if value < 0 else text
+    return f"({text})" if value < 0 or r"\times" in text else text
 
 
 def _gradient_line(t: UpdateTerms) -> list[Line]:
