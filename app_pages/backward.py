@@ -14,7 +14,7 @@ from engine.analysis.chain_rule import (
     gradient_check,
 )
 from engine.analysis.experiments import first_last_ratio
-from ui import layout, lesson, runs, transport, weight_picker
+from ui import formula_view, layout, lesson, runs, transport, weight_picker
 from ui.sentences import trend
 from viz.backward import (
     MAX_LAYERS,
@@ -73,10 +73,7 @@ def chain_rule_view(run: Run, record: StepRecord, weight: tuple[str, int, int, i
         f"Weight **w[{i}, {j}] of {layer}** at step {record.step}, with the numbers of "
         f"sample {n} of the batch (training-set row {record.batch_index[n]}):"
     )
-    for text, tex in chain_rule_lines(terms, n):
-        st.markdown(text)
-        if tex:
-            st.latex(tex)
+    formula_view.show(chain_rule_lines(terms, n), key="bw_chain_rule")
     with st.expander(f"Every term for all {rows} recorded samples"):
         st.dataframe(terms.frame(), hide_index=True, width="stretch")
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import chart_view
+from ui import chart_view, formula_view
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -79,6 +81,27 @@ def plotly_specs(at: AppTest) -> list[dict]:
     return [json.loads(node.proto.bytes) for node in chart_nodes(at)]
 
 
+def formula_blocks(at: AppTest) -> list[str]:
+    """The HTML of every block of sentences and formulas (ui.formula_view), in page order."""
+    return [json.loads(node.proto.json) for node in component_nodes(at, formula_view.NAME)]
+
+
+def formulas_latex(at: AppTest) -> str:
+    """The LaTeX of every formula the page shows, st.latex's and the formula blocks', joined."""
+    texs = [str(e.value) for e in at.latex]
+    for markup in formula_blocks(at):
+        texs += [
+            html.unescape(tex) for tex in re.findall(r"<annotation[^>]*>(.*?)</annotation>", markup)
+        ]
+    return "\n".join(texs)
+
+
+def _sentences(markup: str) -> list[str]:
+    # The blocks' sentences as Markdown, as the pages' other text is read.
+    paragraphs = re.findall(r"<p>(.*?)</p>", markup)
+    return [html.unescape(re.sub(r"</?strong>", "**", p)) for p in paragraphs]
+
+
 def decode(value) -> np.ndarray:
     """A Plotly data array as numpy (Plotly 6+ encodes arrays as base64 'bdata')."""
     if isinstance(value, dict) and "bdata" in value:
@@ -92,13 +115,15 @@ def decode(value) -> np.ndarray:
 
 
 def page_text(at: AppTest) -> str:
-    """All markdown, latex, caption, metric and alert text on the page, joined."""
+    """All markdown, latex, caption, metric, alert and formula-block text on the page, joined."""
     parts: list[str] = []
     for kind in ("markdown", "latex", "caption", "title", "header", "subheader", "code"):
         parts += [str(e.value) for e in at.get(kind)]
     for kind in ("warning", "error", "info", "success"):
         parts += [str(e.value) for e in at.get(kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
+    for markup in formula_blocks(at):
+        parts += _sentences(markup)
     return "\n".join(parts)
 
 

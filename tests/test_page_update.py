@@ -6,7 +6,7 @@ import pytest
 
 from engine import Config, train
 from engine.analysis.update_rule import step_effect, update_ratios, update_terms
-from tests.apptest_utils import assert_ok, page_text, plotly_specs, run_page
+from tests.apptest_utils import assert_ok, formulas_latex, page_text, plotly_specs, run_page
 from tests.lesson_utils import run_cheap_hostile_link
 from tests.test_engine_training import DIVERGES
 from ui.settings import config_from_params
@@ -20,10 +20,6 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def _latex(at) -> str:
-    return "\n".join(str(e.value) for e in at.latex)
-
-
 def _assert_numbers(at, cfg: Config, step: int, layer: str, i: int, j: int) -> None:
     run = train(cfg)
     t = update_terms(run, step, layer, i, j)
@@ -32,7 +28,7 @@ def _assert_numbers(at, cfg: Config, step: int, layer: str, i: int, j: int) -> N
     assert shown["dL/dw"] == f"{t.grad:.6g}"
     assert shown["Δw subtracted"] == f"{t.update:.6g}"
     assert shown["w after"] == f"{t.w_after:.6g}"
-    tex = _latex(at)
+    tex = formulas_latex(at)
     for value in (t.w_before, t.update, t.w_after):
         assert tex_num(value, 6) in tex
     text = page_text(at)
@@ -54,7 +50,7 @@ def test_defaults_show_the_last_steps_update():
     title = plotly_specs(at)[0]["layout"]["title"]["text"]
     assert title.startswith("Update ratio")
     _assert_numbers(at, Config(), 299, "h1", 0, 0)
-    assert r"\hat m" in _latex(at)  # the default optimizer is Adam
+    assert r"\hat m" in formulas_latex(at)  # the default optimizer is Adam
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from engine import Config, train
 from engine.analysis.update_rule import step_effect, update_ratios, update_terms
 from viz.backward import tex_num
+from viz.mathml import mathml
 from viz.update import RATIO_HIGH, RATIO_LOW, loss_change_sentence, ratio_sentence, update_lines
 
 CONFIGS = [
@@ -102,3 +103,5 @@ def test_a_squared_gradient_is_squared_whole(optimizer, g, squared):
     t = replace(update_terms(run, 4, "h1", 0, 0), g=g)
     texs = [tex for _, tex in update_lines(t)]
     assert any(squared in tex for tex in texs), texs
+    for tex in texs:
+        mathml(tex)  # refuses a second superscript on one symbol, as LaTeX does
