@@ -5,8 +5,9 @@ import streamlit as st
 from engine import Run, StepRecord
 from engine.analysis.chain_rule import chain_rule_terms
 from engine.analysis.update_rule import has_update, step_effect, update_ratios, update_terms
-from ui import formula_view, layout, lesson, runs, transport, weight_picker
+from ui import html_block, layout, lesson, runs, transport, weight_picker
 from viz.gradients import update_ratio_figure
+from viz.mathml import formulas_html
 from viz.optimizers import OPTIMIZER_LABELS
 from viz.update import loss_change_sentence, ratio_sentence, update_lines
 
@@ -23,7 +24,7 @@ def weight_view(run: Run, record: StepRecord, weight: tuple[str, int, int, int])
     )
     for col, (label, value) in zip(st.columns(4), tiles, strict=True):
         col.metric(label, f"{value:.6g}", border=True, help=f"Exactly {value!r}")
-    formula_view.show(update_lines(t), key="up_rule")
+    html_block.show(formulas_html(update_lines(t)), key="up_rule")
     share = chain_rule_terms(run, record.step, layer, i, j).products[n]
     st.caption(
         f"Sample {n}'s share of dL/dw is a_i · δ_j = {share:.4g}: the gradient adds up such "

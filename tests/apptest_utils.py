@@ -9,10 +9,11 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import chart_view, formula_view
+from ui import chart_view, html_block
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -81,15 +82,28 @@ def plotly_specs(at: AppTest) -> list[dict]:
     return [json.loads(node.proto.bytes) for node in chart_nodes(at)]
 
 
-def formula_blocks(at: AppTest) -> list[str]:
-    """The HTML of every block of sentences and formulas (ui.formula_view), in page order."""
-    return [json.loads(node.proto.json) for node in component_nodes(at, formula_view.NAME)]
+def html_blocks(at: AppTest) -> list[str]:
+    """The HTML of every block of formulas or table (ui.html_block), in page order."""
+    return [json.loads(node.proto.json) for node in component_nodes(at, html_block.NAME)]
+
+
+def html_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every HTML table (viz.tables) on the page as text, headed by its column names."""
+    tables = []
+    for markup in html_blocks(at):
+        for table in re.findall(r"<table>.*?</table>", markup):
+            head, *rows = [
+                [html.unescape(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+                for row in re.findall(r"<tr>(.*?)</tr>", table)
+            ]
+            tables.append(pd.DataFrame(rows, columns=head))
+    return tables
 
 
 def formulas_latex(at: AppTest) -> str:
     """The LaTeX of every formula the page shows, st.latex's and the formula blocks', joined."""
     texs = [str(e.value) for e in at.latex]
-    for markup in formula_blocks(at):
+    for markup in html_blocks(at):
         texs += [
             html.unescape(tex) for tex in re.findall(r"<annotation[^>]*>(.*?)</annotation>", markup)
         ]
@@ -115,14 +129,14 @@ def decode(value) -> np.ndarray:
 
 
 def page_text(at: AppTest) -> str:
-    """All markdown, latex, caption, metric, alert and formula-block text on the page, joined."""
+    """All markdown, latex, caption, metric, alert and HTML-block text on the page, joined."""
     parts: list[str] = []
     for kind in ("markdown", "latex", "caption", "title", "header", "subheader", "code"):
         parts += [str(e.value) for e in at.get(kind)]
     for kind in ("warning", "error", "info", "success"):
         parts += [str(e.value) for e in at.get(kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    for markup in formula_blocks(at):
+    for markup in html_blocks(at):
         parts += _sentences(markup)
     return "\n".join(parts)
 

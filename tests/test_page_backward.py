@@ -13,8 +13,9 @@ from tests.apptest_utils import (
     HOSTILE_PARAMS,
     assert_ok,
     decode,
-    formula_blocks,
     formulas_latex,
+    html_blocks,
+    html_tables,
     page_text,
     page_warnings,
     plotly_specs,
@@ -63,9 +64,11 @@ def test_defaults_draw_the_flow_the_bars_and_the_chain_rule(default_page):
     text = page_text(at)
     assert "**Try this:** Set **Hidden layers** to 8" in text
     assert "Central differences" in text
-    # The chain rule is one block whose formulas the browser lays out (MathML, no KaTeX).
-    (block,) = formula_blocks(at)
-    assert block.count("<math") >= 3 and not at.latex
+    # The chain rule is one block whose formulas the browser lays out (MathML, no KaTeX),
+    # the gradient check a second one.
+    chain, check = html_blocks(at)
+    assert chain.count("<math") >= 3 and not at.latex
+    assert check.startswith('<div class="bp-table">') and not at.table
     _assert_chain_rule_matches(at, train(Config()), "h1", 0, 0)
 
 
@@ -90,9 +93,10 @@ def test_figures_are_the_engines_values(default_page):
 
 def test_gradient_check_table_agrees(default_page):
     at = default_page
-    table = at.table[-1].value
+    (table,) = html_tables(at)
     assert list(dict.fromkeys(table["layer"])) == ["h1", "h2", "out"]
-    assert (table["relative error"] < 1e-6).all() and table["agrees"].all()
+    relative = table["relative error"].str.replace("\u2212", "-").astype(float)
+    assert (relative < 1e-6).all() and (table["agrees"] == "yes").all()
     assert any("checked entries agree" in str(s.value) for s in at.success)
 
 
@@ -150,7 +154,7 @@ def test_other_configs(params, layer, extra):
     _assert_chain_rule_matches(at, run, layer, 0, 1)
     if extra:
         assert extra in page_text(at)
-    assert at.table[-1].value["agrees"].all()
+    assert (html_tables(at)[0]["agrees"] == "yes").all()
 
 
 def test_a_larger_batch_says_what_the_sum_covers():

@@ -8,10 +8,12 @@ from engine.analysis.chain_rule import chain_rule_terms
 from tests.e2e.conftest import wait_for_app
 from viz.backward import tex_num
 
-# Per formula block: the LaTeX kept beside each formula, the text colour, and whether the
-# browser laid the math out: a fraction's numerator above its denominator, an aligned
-# formula's rows one below the other, every formula a block of some width.
-_BLOCKS = """() => Array.from(document.querySelectorAll('.bp-formulas')).map(box => {
+# Per block of formulas (the gradient check's table is a block of its own): the LaTeX kept
+# beside each formula, the text colour, and whether the browser laid the math out: a
+# fraction's numerator above its denominator, an aligned formula's rows one below the
+# other, every formula a block of some width.
+_BLOCKS = """() => Array.from(document.querySelectorAll('.bp-html'))
+  .filter(box => box.querySelector('math')).map(box => {
   const rect = (el) => el.getBoundingClientRect();
   const maths = Array.from(box.querySelectorAll('math'));
   return {
