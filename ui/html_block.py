@@ -1,8 +1,8 @@
 """HTML the server wrote, shown as one element: a step's formulas (MathML) or a table.
 
 st.latex typesets each formula with KaTeX, one page element each, and st.table draws a
-React table: on the Backward pass page those were most of the browser's work when the
-step moved (benchmarks/README.md). The HTML comes from viz and holds no visitor's text.
+React table: on the Backward pass page those were most of what a step change cost beyond
+a minimal Streamlit app (benchmarks/README.md). The HTML comes from viz, escaped there.
 """
 
 from __future__ import annotations
