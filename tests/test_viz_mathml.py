@@ -110,7 +110,10 @@ def test_the_latex_is_kept_as_the_formulas_annotation(formulas):
         (r"\partial L", '<mi mathvariant="normal">∂</mi><mi>L</mi>'),
         (r"a\,b", '<mi>a</mi><mspace width="0.1667em"></mspace><mi>b</mi>'),
         (r"\left(a\right)", '<mo stretchy="true">(</mo><mi>a</mi><mo stretchy="true">)</mo>'),
-        (r"\Big|_{b}", '<msub><mo stretchy="true" minsize="1.8em" maxsize="1.8em">|</mo>'),
+        (
+            r"\Big|_{b}",
+            '<msub><mrow><mo stretchy="true" minsize="1.8em" maxsize="1.8em">|</mo></mrow>',
+        ),
     ],
 )
 def test_each_construct_becomes_its_mathml(tex, expected):

@@ -18,23 +18,32 @@ NAME = "backprop_lab_html"
 _CSS = """
 .bp-html p { margin: 0 0 0.5rem; }
 .bp-formula { overflow-x: auto; overflow-y: hidden; padding: 0.25rem 0 1rem; }
-.bp-formula math { font-size: 1.21em; }
-.bp-formula mtd { padding: 0.15em 0; }
+/* A font with OpenType math tables, so brackets and bars stretch: Windows, macOS, then
+   Linux's TeX fonts. Chromium's generic "math" family found none on Linux. */
+.bp-formula math {
+  font-size: 1.21em;
+  font-family: "Cambria Math", "STIX Two Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math;
+}
+.bp-formula mtd { padding: 0.3em 0; }
 .bp-formula mtd:nth-child(odd) { text-align: right; }
 .bp-formula mtd:nth-child(even) { text-align: left; }
 .bp-table {
   overflow: auto; max-height: 420px; margin-bottom: 1rem; border-radius: 0.5rem;
   border: 1px solid color-mix(in srgb, currentColor 10%, transparent);
 }
-.bp-table table { border-collapse: collapse; width: 100%; font-size: 0.875rem; }
+.bp-table table { border-collapse: separate; border-spacing: 0; width: 100%; font-size: 0.875rem; }
 .bp-table th, .bp-table td {
   padding: 0.25rem 0.375rem; text-align: left; white-space: nowrap; font-weight: 400;
-  border: 1px solid color-mix(in srgb, currentColor 10%, transparent);
+  border: 0 solid color-mix(in srgb, currentColor 10%, transparent);
+  border-width: 0 1px 1px 0;
 }
-.bp-table tr > :first-child { border-left: none; }
-.bp-table tr > :last-child { border-right: none; }
-.bp-table thead th { border-top: none; color: color-mix(in srgb, currentColor 70%, transparent); }
-.bp-table tbody tr:last-child td { border-bottom: none; }
+.bp-table tr > :last-child { border-right-width: 0; }
+.bp-table tbody tr:last-child td { border-bottom-width: 0; }
+/* A long table scrolls under its header (separate borders move with a sticky cell). */
+.bp-table thead th {
+  color: color-mix(in srgb, currentColor 70%, transparent);
+  position: sticky; top: 0; background: var(--st-background-color);
+}
 .bp-table .bp-num { text-align: right; font-variant-numeric: tabular-nums; }
 """
 _COMPONENT = st.components.v2.component(

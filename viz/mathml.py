@@ -17,18 +17,9 @@ _TOKEN = re.compile(
     r"\\text\{[^{}]*\}|\\(?:begin|end)\{[a-z]+\}|\\[a-zA-Z]+|\\.|\d+(?:\.\d+)?|[a-zA-Z]|\S"
 )
 
-# Letters that LaTeX sets upright: upper-case Greek, ∂ and ∞ (a lone <mi> is italic).
-_IDENTIFIERS = {
-    r"\alpha": "α",
-    r"\beta": "β",
-    r"\gamma": "γ",
-    r"\delta": "δ",
-    r"\epsilon": "ϵ",
-    r"\eta": "η",
-    r"\lambda": "λ",
-    r"\mu": "μ",
-    r"\sigma": "σ",
-}
+# Greek letters, italic like any other letter (the ones the pages' formulas use).
+_IDENTIFIERS = {r"\delta": "δ", r"\epsilon": "ϵ", r"\eta": "η", r"\lambda": "λ"}
+# What LaTeX sets upright: upper-case Greek, ∂ and ∞ (a lone <mi> is italic).
 _UPRIGHT = {r"\Delta": "Δ", r"\partial": "∂", r"\infty": "∞"}
 _OPERATORS = {
     r"\cdot": "⋅",
@@ -39,8 +30,8 @@ _OPERATORS = {
     "-": "−",
     "'": "′",
 }
-_SPACES = {r"\,": "0.1667em", r"\;": "0.2778em", r"\quad": "1em", r"\qquad": "2em"}
-_BIG = {r"\big": "1.2em", r"\Big": "1.8em", r"\bigg": "2.4em", r"\Bigg": "3em"}
+_SPACES = {r"\,": "0.1667em"}  # a thin space
+_BIG = {r"\Big": "1.8em"}  # a delimiter of fixed height, as TeX sizes \Big
 # Plain brackets keep their size in LaTeX; MathML stretches them unless told not to.
 _FENCES = set("()[]|")
 _ALIGNED = (r"\begin{aligned}", r"\end{aligned}")
@@ -190,7 +181,9 @@ class _Parser:
             return _text("mo", self.take(), stretchy="true")
         if name in _BIG:
             size = _BIG[name]
-            return _text("mo", self.take(), stretchy="true", minsize=size, maxsize=size)
+            # In a row of its own: Chromium sizes a lone script base by its own glyph.
+            bar = _text("mo", self.take(), stretchy="true", minsize=size, maxsize=size)
+            return _el("mrow", bar)
         if name == _ALIGNED[0]:
             return self.aligned()
         raise MathSyntaxError(f"unsupported LaTeX: {name}")
