@@ -14,7 +14,7 @@ import streamlit as st
 from ui.scripts import component_script
 
 NAME = "backprop_lab_html"
-# Tables drawn as Streamlit draws st.table, in the page's text colour (light or dark).
+# Formulas as display math; tables as Streamlit draws st.table, in the page's text colour.
 _CSS = """
 .bp-html p { margin: 0 0 0.5rem; }
 .bp-formula { overflow-x: auto; overflow-y: hidden; padding: 0.25rem 0 1rem; }
