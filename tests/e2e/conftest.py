@@ -258,6 +258,12 @@ def script_states(page) -> list[str]:
     return page.evaluate("window.__states || []")
 
 
+def luminance(css: str) -> float:
+    """Relative brightness (0-255) of a CSS rgb()/rgba() colour."""
+    r, g, b = (float(v) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def wait_until(check: Callable[[], object], timeout: float, what: str) -> object:
     """Poll ``check`` every 0.1 s until it returns something truthy; fail naming ``what``."""
     deadline = time.monotonic() + timeout

@@ -12,6 +12,7 @@ import pytest
 from tests.e2e.chart_layout import PAGES, problems
 from tests.e2e.conftest import (
     AppView,
+    luminance,
     script_states,
     wait_for_app,
     wait_until,
@@ -49,12 +50,6 @@ def view(browser, app_server):
         context.close()
 
 
-def _luminance(css: str) -> float:
-    """Relative brightness (0-255) of a CSS rgb()/rgba() colour."""
-    r, g, b = (float(v) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 @pytest.mark.parametrize(("viewport", "query", "pages"), CASES)
 def test_every_chart_reads_cleanly(view, viewport, query, pages) -> None:
     """No overlapping labels, legends off the plots, log axes at powers of ten, no toolbar on a
@@ -79,17 +74,17 @@ def test_dark_system_theme_gives_a_dark_page_and_light_chart_text(view) -> None:
     app_bg = page.evaluate(
         "() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor"
     )
-    assert _luminance(app_bg) < 60
+    assert luminance(app_bg) < 60
     fills = page.evaluate(
         """() => [...document.querySelectorAll('.bp-chart .gtitle,'
              + ' .bp-chart .xtick text')].map(t => getComputedStyle(t).fill)"""
     )
-    assert fills and all(_luminance(f) > 150 for f in fills), fills
+    assert fills and all(luminance(f) > 150 for f in fills), fills
     paper = page.evaluate(
         """() => getComputedStyle(document.querySelector(
              '.bp-chart .main-svg')).backgroundColor"""
     )
-    assert _luminance(paper) < 60
+    assert luminance(paper) < 60
 
 
 # Each app chart's paper colour, title colour and the step the transport shows on it.
@@ -106,14 +101,14 @@ def test_the_charts_follow_a_theme_switch_at_once(view) -> None:
     page = view("/?steps=100", DESKTOP, scheme="light")
     AppView(page, "").charts_drawn(3, timeout=60)
     before = page.evaluate(_CHART_LOOKS_JS)
-    assert len(before) == 3 and all(_luminance(paper) > 200 for paper, _, _ in before)
+    assert len(before) == 3 and all(luminance(paper) > 200 for paper, _, _ in before)
     watch_script_states(page)
 
     def themed(dark: bool) -> bool:
         looks = page.evaluate(_CHART_LOOKS_JS)
         return all(
-            (_luminance(paper) < 60 and _luminance(title) > 150) == dark
-            and (_luminance(paper) > 200 and _luminance(title) < 100) != dark
+            (luminance(paper) < 60 and luminance(title) > 150) == dark
+            and (luminance(paper) > 200 and luminance(title) < 100) != dark
             for paper, title, _ in looks
         )
 

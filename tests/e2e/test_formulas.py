@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine import Config, train
 from engine.analysis.chain_rule import chain_rule_terms
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import luminance, wait_for_app
 from viz.backward import tex_num
 
 # Per block of formulas (the gradient check's table is a block of its own): the LaTeX kept
@@ -32,11 +32,6 @@ def _blocks(page) -> list[dict]:
     return page.evaluate(_BLOCKS)
 
 
-def _luminance(css: str) -> float:
-    r, g, b = (float(v) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def _laid_out_as_math(block: dict) -> bool:
     return (
         bool(block["fractions"])
@@ -52,7 +47,7 @@ def test_the_chain_rule_is_drawn_as_math_and_follows_the_step(app):
     app.until(lambda: _blocks(app.page), 30, "the chain rule's formulas")
     (block,) = _blocks(app.page)
     assert _laid_out_as_math(block), block
-    assert _luminance(block["color"]) < 100  # dark text on the light page
+    assert luminance(block["color"]) < 100  # dark text on the light page
     assert tex_num(chain_rule_terms(run, 12, "h1", 0, 0).dW_terms) in "".join(block["latex"])
     thumb = app.step_slider()
     thumb.focus()
@@ -72,7 +67,7 @@ def test_the_update_rule_reads_in_dark_on_a_phone(browser, app_server):
         wait_for_app(page)
         (block,) = _blocks(page)
         assert _laid_out_as_math(block), block
-        assert _luminance(block["color"]) > 150  # light text on the dark page
+        assert luminance(block["color"]) > 150  # light text on the dark page
         assert any(r"\hat m" in tex for tex in block["latex"])
         # Long formulas scroll inside their own box; the page does not scroll sideways.
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
