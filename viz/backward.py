@@ -293,9 +293,13 @@ def tex_num(value: float, digits: int = 4) -> str:
     return rf"{mantissa} \times 10^{{{int(exp)}}}"
 
 
-def _f(value: float) -> str:
-    # A factor inside a product or sum: negative and scientific numbers in parentheses.
-    text = tex_num(value)
+def tex_factor(value: float, digits: int = 4) -> str:
+    """A number as a factor in LaTeX: in parentheses when negative or scientific.
+
+    So signs never stack (a · (−b)), and a power applies to the whole number: 5.4 × 10^{-5}^2
+    is no formula (KaTeX draws its source in red).
+    """
+    text = tex_num(value, digits)
     return f"({text})" if text.startswith("-") or r"\times" in text else text
 
 
@@ -316,7 +320,7 @@ def _output_delta(t: ChainTerms, n: int) -> tuple[str, str]:
         )
         return text, f"{lhs} = {tex_num(t.delta[n])}"
     assert t.y_hat is not None and t.y is not None  # an output layer's terms
-    yh, y = tex_num(t.y_hat[n]), _f(t.y[n])
+    yh, y = tex_num(t.y_hat[n]), tex_factor(t.y[n])
     nk = f"{t.batch} \\cdot {t.units}"
     if (t.loss, t.output) == ("mse", "identity"):
         formula = rf"\frac{{2(\hat y_{{{j}}} - y_{{{j}}})}}{{N K}}"
@@ -364,7 +368,7 @@ def _hidden_delta(t: ChainTerms, n: int) -> list[tuple[str, str]]:
                 "arrives unchanged.",
                 rf"\frac{{\partial L}}{{\partial h_{{{j}}}{sup}}} = {back} + "
                 rf"\frac{{\partial L}}{{\partial h'^{{({n})}}_{{{j}}}}} = "
-                rf"{tex_num(t.back_sum[n])} + {_f(t.identity[n])} = {tex_num(total)}",
+                rf"{tex_num(t.back_sum[n])} + {tex_factor(t.identity[n])} = {tex_num(total)}",
             )
         )
         incoming = rf"\frac{{\partial L}}{{\partial h_{{{j}}}{sup}}}"
@@ -375,7 +379,7 @@ def _hidden_delta(t: ChainTerms, n: int) -> list[tuple[str, str]]:
                 "With **dropout**, the mask m (0 for a dropped unit, 1/(1−p) for a kept one) "
                 "multiplies the error just as it multiplied the activation.",
                 rf"\frac{{\partial L}}{{\partial a_{{{j}}}{sup}}} = m_{{{j}}}{sup} \cdot "
-                rf"{_f(before)} = {tex_num(t.mask[n])} \times {_f(before)} = "
+                rf"{tex_factor(before)} = {tex_num(t.mask[n])} \times {tex_factor(before)} = "
                 rf"{tex_num(t.d_a[n])}",
             )
         )
@@ -384,8 +388,8 @@ def _hidden_delta(t: ChainTerms, n: int) -> list[tuple[str, str]]:
     z_val = t.zn[n] if t.zn is not None else t.z[n]
     slope = (
         rf"f'({z_arg})\,{incoming}",
-        rf"f'({tex_num(z_val)}) \times {_f(t.d_a[n])}",
-        rf"{tex_num(t.fprime[n])} \times {_f(t.d_a[n])}",
+        rf"f'({tex_num(z_val)}) \times {tex_factor(t.d_a[n])}",
+        rf"{tex_num(t.fprime[n])} \times {tex_factor(t.d_a[n])}",
     )
     if t.ln_term is None:
         lines.append(
@@ -413,7 +417,7 @@ def _hidden_delta(t: ChainTerms, n: int) -> list[tuple[str, str]]:
                 "With **LayerNorm**, z is normalised together with the other units of the "
                 "sample, so δ also goes back through the normalisation (scaled by γ/σ, minus "
                 "the sample's mean terms); that adds the LayerNorm term:",
-                rf"\delta_{{{j}}}{sup} = {tex_num(t.plain_delta[n])} + {_f(ln_term[n])} = "
+                rf"\delta_{{{j}}}{sup} = {tex_num(t.plain_delta[n])} + {tex_factor(ln_term[n])} = "
                 rf"{tex_num(t.delta[n])}",
             )
         )
@@ -427,7 +431,10 @@ def chain_rule_lines(t: ChainTerms, n: int) -> list[tuple[str, str]]:
     source = "input x" if t.input_name == "x" else f"layer {t.input_name}'s output"
     lines = [_output_delta(t, n)] if t.layer == "out" else _hidden_delta(t, n)
     dw = rf"\frac{{\partial L}}{{\partial w_{{{i},{j}}}}}"
-    terms = [f"{_f(t.a_in[k])} \\cdot {_f(t.delta[k])}" for k in range(min(PLAIN_TERMS, t.rows))]
+    terms = [
+        f"{tex_factor(t.a_in[k])} \\cdot {tex_factor(t.delta[k])}"
+        for k in range(min(PLAIN_TERMS, t.rows))
+    ]
     if t.rows > PLAIN_TERMS:
         terms.append(r"\cdots")
     if t.exact:
@@ -474,12 +481,12 @@ def _update_line(t: ChainTerms, dw: str) -> tuple[str, str]:
             rule = rf"{w} - \eta\left({dw} + \lambda {w}\right)"
             nums = (
                 rf"{tex_num(t.w)} - {tex_num(t.lr)} \times "
-                rf"({tex_num(t.dW)} + {tex_num(t.weight_decay)} \times {_f(t.w)})"
+                rf"({tex_num(t.dW)} + {tex_num(t.weight_decay)} \times {tex_factor(t.w)})"
             )
         else:
             text = f"**The update.** {label} steps against the gradient, learning rate η = {t.lr}:"
             rule = rf"{w} - \eta\,{dw}"
-            nums = rf"{tex_num(t.w)} - {tex_num(t.lr)} \times {_f(t.dW)}"
+            nums = rf"{tex_num(t.w)} - {tex_num(t.lr)} \times {tex_factor(t.dW)}"
         return text, rf"{w} \leftarrow {rule} = {nums} = {tex_num(float(t.w_new or 0.0))}"
     if t.update is None:
         return (
@@ -494,6 +501,6 @@ def _update_line(t: ChainTerms, dw: str) -> tuple[str, str]:
     )
     return (
         text,
-        rf"{w} \leftarrow {w} - \Delta {w} = {tex_num(t.w)} - {_f(t.update)} = "
+        rf"{w} \leftarrow {w} - \Delta {w} = {tex_num(t.w)} - {tex_factor(t.update)} = "
         rf"{tex_num(float(t.w_new or 0.0))}",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from engine.analysis.update_rule import STATE_SOURCES, UpdateTerms
-from viz.backward import tex_num
+from viz.backward import tex_factor, tex_num
 
 # The usual rule of thumb for ||ΔW|| / ||W|| per step (Karpathy's CS231n notes): around 1e-3.
 RATIO_GUIDE = 1e-3
@@ -19,13 +19,7 @@ def _n(value: float) -> str:
 
 
 def _p(value: float) -> str:
-    """A number as a factor: in parentheses when negative or scientific.
-
-    So signs never stack, and a square applies to the whole number: 5.4 × 10^{-5}^2 is
-    no formula (KaTeX showed an error in its place).
-    """
-    text = _n(value)
-    return f"({text})" if value < 0 or r"\times" in text else text
+    return tex_factor(value, 6)
 
 
 def _gradient_line(t: UpdateTerms) -> list[Line]:
