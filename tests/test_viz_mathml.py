@@ -110,6 +110,9 @@ def test_the_latex_is_kept_as_the_formulas_annotation(formulas):
         (r"\partial L", '<mi mathvariant="normal">∂</mi><mi>L</mi>'),
         (r"a\,b", '<mi>a</mi><mspace width="0.1667em"></mspace><mi>b</mi>'),
         (r"\left(a\right)", '<mo stretchy="true">(</mo><mi>a</mi><mo stretchy="true">)</mo>'),
+        (r"\left(-2\right)", '<mo stretchy="true">(</mo><mn>−2</mn>'),
+        (r"x^{2} - 1", "</msup><mo>−</mo><mn>1</mn>"),
+        (r"a \cdot -3", "<mo>⋅</mo><mn>−3</mn>"),
         (
             r"\Big|_{b}",
             '<msub><mrow><mo stretchy="true" minsize="1.8em" maxsize="1.8em">|</mo></mrow>',

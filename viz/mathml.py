@@ -92,7 +92,8 @@ class _Parser:
                 previous = "0"
             else:
                 items.append(self.scripted())
-                previous = _OPERATORS.get(token, token)
+                last = self.tokens[self.pos - 1]  # \left( ends on "(": a sign may follow
+                previous = _OPERATORS.get(last, last)
         return items
 
     def signed(self) -> str:
