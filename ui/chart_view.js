@@ -5,6 +5,7 @@
 // size, then at its width.
 const CHUNK = "__CHUNK__"; // Streamlit's Plotly chunk, named by the server
 const TEMPLATES = __TEMPLATES__; // the figures' light and dark templates (viz/style.py)
+const DRAWN = "bp-chart-drawn"; // sent on the document when a new figure is drawn
 let loading = null;
 
 // Streamlit's own Plotly: its chunk sets window.Plotly when it runs. Importing the URL that
@@ -69,7 +70,8 @@ function draw(gd) {
   gd.__bpTheme = pageTheme(gd);
   figure.layout.template = TEMPLATES[gd.__bpTheme];
   figure.config.modeBarButtonsToAdd = [FULL_SCREEN];
-  window.Plotly.react(gd, figure);
+  // The page's transport (transport.js) then moves the new figure to the step it shows.
+  window.Plotly.react(gd, figure).then(() => document.dispatchEvent(new Event(DRAWN)));
 }
 
 function resized(gd) {

@@ -18,6 +18,7 @@ const G = (window.__bpTransport = window.__bpTransport || {
   root: null,
   setState: null,
   watching: false,
+  syncQueued: false,
 });
 
 // Charts of scatter and bar traces only (Plotly can animate both) move their traces without
@@ -85,16 +86,35 @@ function charts() {
   return Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'));
 }
 
-// Move every chart to the current step; a chart still drawing catches up on a later tick.
+// Set only what differs: a write, even of the same value, costs the browser a style and
+// layout pass of the whole page.
+function setData(el, key, value) {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
+function setText(el, text) {
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
+// A sync soon, once however often asked: a chart that was drawing, or one the server just
+// drew, catches up with the step without a ticker running while nothing plays.
+function syncSoon() {
+  if (G.syncQueued) return;
+  G.syncQueued = true;
+  requestAnimationFrame(() => {
+    G.syncQueued = false;
+    sync();
+  });
+}
+
+// Move every chart to the current step; a chart still drawing catches up when it is done.
 function sync() {
   const step = G.steps[G.idx];
   if (G.root) {
-    G.root.dataset.step = String(step);
-    G.root.dataset.playing = String(G.playing);
-    const label = G.root.querySelector(".bp-readout");
-    if (label) label.textContent = G.readout[G.idx] || "";
-    const play = G.root.querySelector(".bp-play");
-    if (play) play.textContent = G.playing ? "❚❚ Pause" : "▶ Play";
+    setData(G.root, "step", String(step));
+    setData(G.root, "playing", String(G.playing));
+    setText(G.root.querySelector(".bp-readout"), G.readout[G.idx] || "");
+    setText(G.root.querySelector(".bp-play"), G.playing ? "❚❚ Pause" : "▶ Play");
   }
   if (!window.Plotly || step === undefined) return;
   for (const gd of charts()) {
@@ -128,9 +148,11 @@ function sync() {
         gd.__bpShown = name;
         gd.dataset.bpStep = name;
       })
-      .catch(() => {}) // interrupted: the next tick tries again
+      .catch(() => {}) // interrupted: tried again below
       .finally(() => {
         gd.__bpBusy = false;
+        // The step moved on while this chart drew: while playing the next tick moves it.
+        if (!G.playing && gd.__bpShown !== frameFor(nums, G.steps[G.idx])) syncSoon();
       });
   }
 }
@@ -164,7 +186,9 @@ function followSlider(records) {
   }
 }
 
-function watchSlider() {
+// What moves the step or the charts between ticks: the Step slider, and a figure the server
+// just drew (chart_view.js), which shows the step it was built at.
+function watch() {
   if (G.watching) return;
   G.watching = true;
   new MutationObserver(followSlider).observe(document.body, {
@@ -172,25 +196,37 @@ function watchSlider() {
     attributes: true,
     attributeFilter: ["aria-valuetext"],
   });
+  document.addEventListener("bp-chart-drawn", syncSoon);
+}
+
+// The ticker runs only while playing: idle, each tick cost the page a style and layout pass.
+function stopTimer() {
+  if (G.timer) clearInterval(G.timer);
+  G.timer = null;
+}
+
+function startTimer() {
+  stopTimer();
+  G.timer = setInterval(tick, 1000 / G.fps);
 }
 
 function tick() {
-  if (G.root && !G.root.isConnected) {
+  if (!G.playing || (G.root && !G.root.isConnected)) {
     G.playing = false;
+    stopTimer();
     return;
   }
   // The step follows the clock at the chosen speed through the steps Play shows, however
   // late a tick comes; a chart still drawing skips to the newest frame when it is done, so
   // a slow chart (or a busy machine) drops frames instead of slowing the others down.
-  if (G.playing) {
-    const k = G.k0 + Math.floor(((performance.now() - G.t0) / 1000) * G.fps);
-    const target = G.play[Math.min(k, G.play.length - 1)];
-    if (G.idx >= G.steps.length - 1) {
-      G.playing = false;
-      publish();
-    } else {
-      G.idx = Math.min(Math.max(target, G.idx), G.steps.length - 1);
-    }
+  const k = G.k0 + Math.floor(((performance.now() - G.t0) / 1000) * G.fps);
+  const target = G.play[Math.min(k, G.play.length - 1)];
+  if (G.idx >= G.steps.length - 1) {
+    G.playing = false;
+    stopTimer();
+    publish();
+  } else {
+    G.idx = Math.min(Math.max(target, G.idx), G.steps.length - 1);
   }
   sync();
 }
@@ -199,11 +235,6 @@ function tick() {
 function startClock() {
   G.t0 = performance.now();
   G.k0 = Math.max(0, G.play.filter((i) => i <= G.idx).length - 1);
-}
-
-function restartTimer() {
-  if (G.timer) clearInterval(G.timer);
-  G.timer = setInterval(tick, 1000 / G.fps);
 }
 
 export default function (component) {
@@ -232,6 +263,7 @@ export default function (component) {
   };
   on(".bp-start", () => {
     G.playing = false;
+    stopTimer();
     G.idx = 0;
     sync();
     publish();
@@ -239,16 +271,19 @@ export default function (component) {
   on(".bp-play", () => {
     if (G.playing) {
       G.playing = false;
+      stopTimer();
       publish();
     } else {
       if (G.idx >= G.steps.length - 1) G.idx = 0;
       G.playing = true;
       startClock();
+      startTimer();
     }
     sync();
   });
   on(".bp-next", () => {
     G.playing = false;
+    stopTimer();
     G.idx = Math.min(G.idx + 1, G.steps.length - 1);
     sync();
     publish();
@@ -260,9 +295,9 @@ export default function (component) {
   speed.onchange = () => {
     G.fps = Number(speed.value);
     startClock();
-    restartTimer();
+    if (G.playing) startTimer();
   };
-  if (!G.timer) restartTimer();
-  watchSlider();
+  if (G.playing && !G.timer) startTimer();
+  watch();
   sync();
 }
