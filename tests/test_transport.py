@@ -11,6 +11,7 @@ import pytest
 from engine import Config, train
 from engine.analysis.experiments import gradient_flow
 from engine.analysis.loss_curves import loss_curve, per_sample_loss
+from engine.training.loop import MAX_EVALS
 from tests.apptest_utils import decode, plotly_specs, run_page
 from ui.settings import config_from_params
 from ui.transport import MIN_PLAY_STEPS, play_steps, readout
@@ -227,6 +228,25 @@ def test_readout_names_each_steps_numbers():
         assert line.startswith(f"step {step} of {run.steps_run - 1}")
         if step < run.steps_run:
             assert f"batch loss {run.loss[step]:.4g}" in line
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [Config(steps=50), Config(steps=2500, dataset="sine", loss="mse", output="identity")],
+    ids=["every step evaluated", "regression, evaluated every few steps"],
+)
+def test_readout_gives_the_last_evaluation_at_or_before_each_step(cfg):
+    run = train(cfg)
+    lines = readout(run)
+    for step, line in zip(run.recorded_steps, lines, strict=True):
+        evals = [k for k, e in enumerate(run.eval_steps) if e <= step]
+        k = evals[-1]
+        assert f"test loss {run.test_loss[k]:.4g}" in line, (step, line)
+        assert ("test accuracy" in line) == (run.data.task != "regression")
+        at = run.eval_steps[k]
+        assert (f"(at step {at})" in line) == (at != step), (step, line)
+    # The long run has recorded steps between evaluations, so both kinds of line are read.
+    assert any("(at step" in line for line in lines) == (cfg.steps > MAX_EVALS)
 
 
 def test_play_shows_the_steps_every_chart_holds_unless_too_few():

@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -83,9 +84,8 @@ def readout(run: Run) -> list[str]:
         parts = [f"step {s} of {run.steps_run - 1}"]
         if s < run.steps_run:
             parts.append(f"batch loss {_fmt(float(run.loss[s]))}")
-        done = [k for k, e in enumerate(run.eval_steps) if e <= s]
-        if done:
-            k = done[-1]
+        k = int(np.searchsorted(run.eval_steps, s, side="right")) - 1  # last evaluation by s
+        if k >= 0:
             parts.append(f"test loss {_fmt(float(run.test_loss[k]))}")
             if classify:
                 parts.append(f"test accuracy {_fmt(float(run.test_acc[k]), percent=True)}")
