@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 # glibc serves allocations above 128 KB with a fresh mmap and unmaps them on free, so a
@@ -18,6 +19,9 @@ MMAP_THRESHOLD = 32 * 2**20
 TRIM_THRESHOLD = 64 * 2**20
 
 
+# Once per process: the thresholds hold for its life, and finding libc runs `ldconfig -p`
+# in a child process, 1.5-4 ms that the app's script (which calls this) paid on every rerun.
+@functools.cache
 def keep_freed_memory() -> bool:
     """Raise glibc's mmap and trim thresholds; False where malloc is not glibc's."""
     if not sys.platform.startswith("linux"):
