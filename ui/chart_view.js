@@ -1,8 +1,8 @@
-// A Plotly chart that stays on screen: a new figure for it (a retrain) goes
-// through Plotly.react into the chart already drawn, which redraws only what changed.
-// st.plotly_chart mounted a new chart for every new figure (its element id hashes the
-// figure), parsed the figure's JSON twice and drew it twice, first hidden at Plotly's default
-// size, then at its width.
+// A Plotly chart that stays on screen: a new figure for it (a retrain) is drawn once, at the
+// chart's width, hidden beside the figure on screen, which it then replaces; the figure
+// before is kept drawn, so changing a setting back shows it at once. st.plotly_chart mounted
+// a new chart for every new figure (its element id hashes the figure), parsed the figure's
+// JSON twice and drew it twice, first hidden at Plotly's default size, then at its width.
 const CHUNK = "__CHUNK__"; // Streamlit's Plotly chunk, named by the server
 const TEMPLATES = __TEMPLATES__; // the figures' light and dark templates (viz/style.py)
 const DRAWN = "bp-chart-drawn"; // sent on the document when a new figure is drawn
@@ -70,8 +70,11 @@ function draw(gd) {
   gd.__bpTheme = pageTheme(gd);
   figure.layout.template = TEMPLATES[gd.__bpTheme];
   figure.config.modeBarButtonsToAdd = [FULL_SCREEN];
-  // The page's transport (transport.js) then moves the new figure to the step it shows.
-  window.Plotly.react(gd, figure).then(() => document.dispatchEvent(new Event(DRAWN)));
+  window.Plotly.react(gd, figure).then(() => {
+    if (gd.__bpBox && gd.__bpBox.__bpNext === gd) shown(gd.__bpBox, gd);
+    // The page's transport (transport.js) then moves the new figure to the step it shows.
+    document.dispatchEvent(new Event(DRAWN));
+  });
 }
 
 function resized(gd) {
@@ -90,30 +93,107 @@ function resized(gd) {
   }
 }
 
-export default function ({ data, parentElement }) {
-  const gd = parentElement.querySelector(".bp-plot");
-  const text = new TextDecoder().decode(data);
-  // The same figure again: the page reran for something else, or the viewer switched the
-  // theme, which Streamlit tells every component without a rerun. The chart stays at the
-  // step the transport moved it to, and takes the page's theme: the server sends the same
-  // figure for both themes, with the light template.
-  if (text === gd.__bpText) {
-    const theme = pageTheme(gd);
-    if (gd._fullLayout && !gd.__bpPending && theme !== gd.__bpTheme) {
-      gd.__bpTheme = theme;
-      window.Plotly.relayout(gd, { template: TEMPLATES[theme] });
-    }
+// The chart takes the page's theme: the server sends the same figure for both themes, with
+// the light template, and Streamlit switches the theme without a rerun.
+function followTheme(gd) {
+  const theme = pageTheme(gd);
+  if (gd._fullLayout && !gd.__bpPending && theme !== gd.__bpTheme) {
+    gd.__bpTheme = theme;
+    window.Plotly.relayout(gd, { template: TEMPLATES[theme] });
+  }
+}
+
+// Figures a chart keeps drawn, the one on screen included: a setting changed and changed
+// back (depth 2, 3, 2) shows the figure drawn before at once, where Plotly would draw it
+// again. Each kept figure holds its frames, so only the last one before is kept.
+const KEPT = 2;
+
+// Take `gd` off the page for good, and free what Plotly holds for it.
+function drop(gd) {
+  gd.remove();
+  if (gd.__bpObserver) gd.__bpObserver.disconnect();
+  gd.__bpPending = null; // a draw still waiting for Plotly finds nothing to do
+  if (gd._fullLayout) window.Plotly.purge(gd);
+}
+
+// Put the drawn `gd` aside (out of the page) under its figure, dropping the oldest beyond
+// KEPT; a chart not yet drawn is dropped.
+function keep(box, gd) {
+  if (!gd._fullLayout || gd.__bpPending) {
+    drop(gd);
     return;
   }
+  gd.remove();
+  box.__bpKept.set(gd.__bpText, gd);
+  while (box.__bpKept.size > KEPT - 1) {
+    const [text, old] = box.__bpKept.entries().next().value;
+    box.__bpKept.delete(text);
+    drop(old);
+  }
+}
+
+// The chart's figure as drawn: `gd` takes the place of the one on screen, which is kept.
+function shown(box, gd) {
+  if (box.__bpShown && box.__bpShown !== gd) keep(box, box.__bpShown);
+  gd.classList.remove("bp-next");
+  box.__bpShown = gd;
+  if (box.__bpNext === gd) box.__bpNext = null;
+}
+
+// Draw `figure` (its JSON `text`) in `gd` at the chart's width, once Plotly is loaded.
+function start(box, gd, text, figure) {
   gd.__bpText = text;
-  const figure = JSON.parse(text);
   // The chart's room is kept from the start: nothing below it moves when Plotly draws.
   gd.__bpHeight = figure.layout.height || 450; // Plotly's default height
   gd.style.height = `${gd.__bpHeight}px`;
   gd.__bpPending = figure;
+  gd.__bpBox = box;
   if (!gd.__bpObserver) {
     gd.__bpObserver = new ResizeObserver(() => resized(gd));
     gd.__bpObserver.observe(gd);
   }
   plotly().then(() => draw(gd));
+}
+
+export default function ({ data, parentElement }) {
+  const box = parentElement.querySelector(".bp-chart");
+  if (!box.__bpKept) {
+    box.__bpKept = new Map();
+    box.__bpShown = box.querySelector(".bp-plot");
+  }
+  const text = new TextDecoder().decode(data);
+  const latest = box.__bpNext || box.__bpShown;
+  // The same figure again: the page reran for something else, or the viewer switched the
+  // theme, which Streamlit tells every component without a rerun. The chart stays at the
+  // step the transport moved it to.
+  if (text === latest.__bpText) {
+    followTheme(latest);
+    return;
+  }
+  const kept = box.__bpKept.get(text);
+  if (kept) {
+    // Drawn before: back on the page, in the page's theme (its ResizeObserver fits it to
+    // the chart's width); the transport moves it to the step it shows.
+    box.__bpKept.delete(text);
+    if (box.__bpNext) drop(box.__bpNext);
+    box.__bpNext = null;
+    box.appendChild(kept);
+    shown(box, kept);
+    followTheme(kept);
+    document.dispatchEvent(new Event(DRAWN));
+    return;
+  }
+  const figure = JSON.parse(text);
+  if (box.__bpNext || !box.__bpShown._fullLayout) {
+    // Nothing drawn to keep yet (the first figure, or one still waiting for its width).
+    start(box, box.__bpNext || box.__bpShown, text, figure);
+    return;
+  }
+  // A new figure is drawn beside the chart on screen, hidden, and takes its place once
+  // drawn: the chart never shows an empty box.
+  const next = document.createElement("div");
+  next.className = "bp-plot bp-next";
+  box.__bpNext = next;
+  box.appendChild(next);
+  start(box, next, text, figure);
 }

@@ -1,8 +1,10 @@
-"""Plotly charts that stay on screen: a new figure for a chart updates the chart in place.
+"""Plotly charts that stay on screen: a new figure for a chart replaces it in its place.
 
 st.plotly_chart hashes the figure into its element's id, so every new figure (a retrain,
 the other theme) mounted a new chart, which the browser parsed twice and drew twice. This
-component keeps one chart per key and hands Plotly.react the new figure (chart_view.js).
+component keeps one chart box per key: a new figure is drawn once, hidden beside the one on
+screen, and replaces it; the figure before stays drawn, so a setting changed back shows it
+without drawing it again (chart_view.js).
 """
 
 from __future__ import annotations
@@ -32,7 +34,11 @@ _COMPONENT = st.components.v2.component(
     NAME,
     # The chart's box, and in it the div Plotly draws in.
     html='<div class="bp-chart"><div class="bp-plot"></div></div>',
-    css=".bp-chart, .bp-plot { width: 100%; }",
+    # A new figure is drawn hidden over the chart on screen, then takes its place.
+    css=(
+        ".bp-chart { position: relative; } .bp-chart, .bp-plot { width: 100%; }"
+        " .bp-next { position: absolute; top: 0; left: 0; visibility: hidden; }"
+    ),
     js=_JS.replace("__CHUNK__", CHUNK).replace("__TEMPLATES__", _TEMPLATES),
     # Plotly styles its charts from the page's head, which does not reach a shadow root.
     isolate_styles=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.e2e.conftest import luminance
+
 START = "/?dataset=xor&seed=3&steps=80"
 
 
@@ -34,27 +36,37 @@ def test_a_slider_changes_the_url_and_the_chart(app):
     assert app.exceptions() == []
 
 
-# Marks the page's charts and records every Plotly.react call: which chart, at what width.
+# Marks each chart box (and the figure drawn in it) and records every Plotly.react call:
+# in which box, at what width.
 _RECORD_DRAWS = """() => {
     window.__draws = [];
-    const plots = Array.from(document.querySelectorAll('.bp-chart .js-plotly-plot'));
-    plots.forEach((gd, k) => { gd.__mark = k; });
+    const boxes = Array.from(document.querySelectorAll('.bp-chart'));
+    boxes.forEach((box, k) => { box.__mark = k; box.querySelector('.bp-plot').__first = k; });
     const react = window.Plotly.react;
     window.Plotly.react = function (gd, figure, ...rest) {
         const width = ((figure && figure.layout) || {}).width;
-        window.__draws.push({mark: gd.__mark ?? null, width: width ?? null});
+        const box = gd.closest('.bp-chart');
+        window.__draws.push({mark: box ? box.__mark ?? null : null, width: width ?? null});
         return react.call(this, gd, figure, ...rest);
     };
-    return plots.length;
+    return boxes.length;
 }"""
-_MARKED = """() => Array.from(document.querySelectorAll('.bp-chart .js-plotly-plot'))
-    .map(gd => gd.__mark ?? null)"""
+# Per chart box: its mark, how many figures it shows (hidden ones included), the mark of
+# the figure drawn first in it if that is the one shown, and the width it is drawn at and
+# its box's.
+_BOXES = """() => Array.from(document.querySelectorAll('.bp-chart')).map(box => {
+    const plots = box.querySelectorAll('.bp-plot');
+    const gd = plots[0];
+    return {mark: box.__mark ?? null, plots: plots.length, first: gd.__first ?? null,
+            width: gd._fullLayout.width, box: box.clientWidth,
+            paper: getComputedStyle(gd.querySelector('.main-svg')).backgroundColor};
+})"""
 
 
-def test_a_retrain_redraws_each_chart_in_place_once(app):
-    """A new run goes into the charts on screen (ui/chart_view.js): the same chart elements,
-    each drawn once, at its width. Streamlit's own chart mounted new ones and drew each
-    twice."""
+def test_a_retrain_draws_each_chart_once_in_its_place(app):
+    """A new run goes into the chart boxes on screen (ui/chart_view.js): the same boxes,
+    each new figure drawn once, at its width. Streamlit's own chart mounted new ones and drew
+    each twice."""
     app.open(START)
     app.charts_drawn(3)
     before = app.chart_data()
@@ -63,11 +75,72 @@ def test_a_retrain_redraws_each_chart_in_place_once(app):
     app.until(lambda: app.chart_data() != before, 20, "the charts to show the new run")
     app.charts_drawn(3)
     app.wait()
-    assert app.page.evaluate(_MARKED) == [0, 1, 2]
+    boxes = app.page.evaluate(_BOXES)
+    assert [(b["mark"], b["plots"]) for b in boxes] == [(0, 1), (1, 1), (2, 1)], boxes
     draws = app.page.evaluate("window.__draws")
     assert sorted(d["mark"] for d in draws) == [0, 1, 2], draws
     assert all(d["width"] and d["width"] > 100 for d in draws), draws
     assert app.exceptions() == []
+
+
+def _paper_dark(colour: str) -> bool:
+    return luminance(colour) < 60
+
+
+def test_a_setting_changed_back_shows_the_charts_drawn_before(app):
+    """Back at the setting before (depth 2, 3, 2), each chart shows the figure it drew for
+    it, without drawing it again: at the chart's width, in the page's theme and at the
+    transport's step of now."""
+    app.open(START + "&step=40")
+    app.charts_drawn(3)
+    first = app.chart_data()
+    app.until(lambda: _at_step(app, 40), 10, "every chart at step 40")
+    assert app.page.evaluate(_RECORD_DRAWS) == 3
+    app.press_slider("Hidden layers", "ArrowRight")
+    app.until(lambda: app.chart_data() != first, 20, "the charts to show the new run")
+    app.charts_drawn(3)
+    app.wait()
+    # Meanwhile the window narrows and turns dark: the figures put aside were drawn wide
+    # and light.
+    app.page.set_viewport_size({"width": 1100, "height": 900})
+    app.page.emulate_media(color_scheme="dark")
+    app.until(
+        lambda: all(_paper_dark(b["paper"]) for b in app.page.evaluate(_BOXES)),
+        10,
+        "the charts dark",
+    )
+    # And the step moves on: the figures put aside show step 40.
+    app.page.locator(".bp-transport .bp-next").click()
+    app.until(lambda: app.params().get("step") == "41", 10, "the step in the link")
+    app.wait()
+    app.page.evaluate("() => { window.__draws = []; }")
+    app.press_slider("Hidden layers", "ArrowLeft")
+    app.until(
+        lambda: [b["first"] for b in app.page.evaluate(_BOXES)] == [0, 1, 2],
+        20,
+        "the figures of the first run again",
+    )
+    app.wait()
+    boxes = app.page.evaluate(_BOXES)
+    assert [b["plots"] for b in boxes] == [1, 1, 1], boxes
+    assert app.page.evaluate("window.__draws") == []  # none drawn again
+    assert all(b["width"] == b["box"] for b in boxes), boxes
+    assert all(_paper_dark(b["paper"]) for b in boxes), boxes
+    app.until(lambda: _at_step(app, 41), 10, "every chart at step 41")
+    assert app.exceptions() == []
+
+
+# Per chart: the step it shows, and its frame for `step` (the step, else the one before).
+_FRAME_AT = """step => Array.from(document.querySelectorAll('.bp-chart .bp-plot')).map(gd => {
+    const names = gd._transitionData._frames.map(f => Number(f.name)).filter(n => n <= step);
+    return [gd.dataset.bpStep || null, String(Math.max(...names))];
+})"""
+
+
+def _at_step(app, step: int) -> bool:
+    """Whether each of the three charts shows its frame for `step`."""
+    charts = app.page.evaluate(_FRAME_AT, step)
+    return len(charts) == 3 and all(shown == frame for shown, frame in charts)
 
 
 _SIZES = """() => Array.from(document.querySelectorAll('.bp-chart .js-plotly-plot'))
