@@ -1,11 +1,12 @@
 // A Plotly chart that stays on screen: a new figure for it (a retrain) is drawn once, at the
-// chart's width, hidden beside the figure on screen, which it then replaces; the figure
-// before is kept drawn, so changing a setting back shows it at once. st.plotly_chart mounted
-// a new chart for every new figure (its element id hashes the figure), parsed the figure's
-// JSON twice and drew it twice, first hidden at Plotly's default size, then at its width.
+// chart's width, hidden over the figure on screen, which it then replaces; the figure before
+// is kept drawn, so a setting changed back shows it without drawing it again.
+// st.plotly_chart mounted a new chart for every new figure (its element id hashes the
+// figure), parsed the figure's JSON twice and drew it twice, first hidden at Plotly's
+// default size, then at its width.
 const CHUNK = "__CHUNK__"; // Streamlit's Plotly chunk, named by the server
 const TEMPLATES = __TEMPLATES__; // the figures' light and dark templates (viz/style.py)
-const DRAWN = "bp-chart-drawn"; // sent on the document when a new figure is drawn
+const DRAWN = "bp-chart-drawn"; // sent on the document when a figure is drawn or put back
 let loading = null;
 
 // Streamlit's own Plotly: its chunk sets window.Plotly when it runs. Importing the URL that
@@ -189,7 +190,7 @@ export default function ({ data, parentElement }) {
     start(box, box.__bpNext || box.__bpShown, text, figure);
     return;
   }
-  // A new figure is drawn beside the chart on screen, hidden, and takes its place once
+  // A new figure is drawn hidden over the chart on screen, and takes its place once
   // drawn: the chart never shows an empty box.
   const next = document.createElement("div");
   next.className = "bp-plot bp-next";

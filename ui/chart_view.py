@@ -2,7 +2,7 @@
 
 st.plotly_chart hashes the figure into its element's id, so every new figure (a retrain,
 the other theme) mounted a new chart, which the browser parsed twice and drew twice. This
-component keeps one chart box per key: a new figure is drawn once, hidden beside the one on
+component keeps one chart box per key: a new figure is drawn once, hidden over the one on
 screen, and replaces it; the figure before stays drawn, so a setting changed back shows it
 without drawing it again (chart_view.js).
 """
