@@ -143,7 +143,7 @@ function sync() {
       )
       .then(() => (names ? window.Plotly.restyle(gd, ...names) : null))
       .then(() => {
-        // Redrawn by the server meanwhile: the next tick starts again from what it drew.
+        // Redrawn by the server meanwhile: the next sync starts again from what it drew.
         if (gd.data !== data || gd.layout !== drawnLayout) return;
         gd.__bpShown = name;
         gd.dataset.bpStep = name;
