@@ -72,7 +72,13 @@ function draw(gd) {
   figure.layout.template = TEMPLATES[gd.__bpTheme];
   figure.config.modeBarButtonsToAdd = [FULL_SCREEN];
   window.Plotly.react(gd, figure).then(() => {
-    if (gd.__bpBox && gd.__bpBox.__bpNext === gd) shown(gd.__bpBox, gd);
+    // Drawn hidden and still in its box (not dropped meanwhile): it takes the place of the
+    // figure on screen, which is kept.
+    const box = gd.parentElement;
+    if (box && gd.classList.contains("bp-next")) {
+      keep(box, onScreen(box));
+      gd.classList.remove("bp-next");
+    }
     // The page's transport (transport.js) then moves the new figure to the step it shows.
     document.dispatchEvent(new Event(DRAWN));
   });
@@ -105,8 +111,8 @@ function followTheme(gd) {
 }
 
 // Figures a chart keeps drawn, the one on screen included: a setting changed and changed
-// back (depth 2, 3, 2) shows the figure drawn before at once, where Plotly would draw it
-// again. Each kept figure holds its frames, so only the last one before is kept.
+// back (depth 2, 3, 2) shows the figure drawn before without Plotly drawing it again. Each
+// kept figure holds its frames, so only the last one before is kept.
 const KEPT = 2;
 
 // Take `gd` off the page for good, and free what Plotly holds for it.
@@ -133,22 +139,17 @@ function keep(box, gd) {
   }
 }
 
-// The chart's figure as drawn: `gd` takes the place of the one on screen, which is kept.
-function shown(box, gd) {
-  if (box.__bpShown && box.__bpShown !== gd) keep(box, box.__bpShown);
-  gd.classList.remove("bp-next");
-  box.__bpShown = gd;
-  if (box.__bpNext === gd) box.__bpNext = null;
-}
+// A chart box holds the figure on screen and, while a new one is drawn, that one hidden.
+const onScreen = (box) => box.querySelector(".bp-plot:not(.bp-next)");
+const drawing = (box) => box.querySelector(".bp-next");
 
 // Draw `figure` (its JSON `text`) in `gd` at the chart's width, once Plotly is loaded.
-function start(box, gd, text, figure) {
+function start(gd, text, figure) {
   gd.__bpText = text;
   // The chart's room is kept from the start: nothing below it moves when Plotly draws.
   gd.__bpHeight = figure.layout.height || 450; // Plotly's default height
   gd.style.height = `${gd.__bpHeight}px`;
   gd.__bpPending = figure;
-  gd.__bpBox = box;
   if (!gd.__bpObserver) {
     gd.__bpObserver = new ResizeObserver(() => resized(gd));
     gd.__bpObserver.observe(gd);
@@ -158,12 +159,10 @@ function start(box, gd, text, figure) {
 
 export default function ({ data, parentElement }) {
   const box = parentElement.querySelector(".bp-chart");
-  if (!box.__bpKept) {
-    box.__bpKept = new Map();
-    box.__bpShown = box.querySelector(".bp-plot");
-  }
+  box.__bpKept = box.__bpKept || new Map(); // figure JSON -> its chart, drawn, off the page
   const text = new TextDecoder().decode(data);
-  const latest = box.__bpNext || box.__bpShown;
+  const next = drawing(box);
+  const latest = next || onScreen(box);
   // The same figure again: the page reran for something else, or the viewer switched the
   // theme, which Streamlit tells every component without a rerun. The chart stays at the
   // step the transport moved it to.
@@ -176,25 +175,24 @@ export default function ({ data, parentElement }) {
     // Drawn before: back on the page, in the page's theme (its ResizeObserver fits it to
     // the chart's width); the transport moves it to the step it shows.
     box.__bpKept.delete(text);
-    if (box.__bpNext) drop(box.__bpNext);
-    box.__bpNext = null;
+    if (next) drop(next);
+    keep(box, onScreen(box));
     box.appendChild(kept);
-    shown(box, kept);
     followTheme(kept);
     document.dispatchEvent(new Event(DRAWN));
     return;
   }
   const figure = JSON.parse(text);
-  if (box.__bpNext || !box.__bpShown._fullLayout) {
-    // Nothing drawn to keep yet (the first figure, or one still waiting for its width).
-    start(box, box.__bpNext || box.__bpShown, text, figure);
+  if (next || !latest._fullLayout) {
+    // Nothing drawn to keep yet (the first figure, one still waiting for its width, or a
+    // new figure still drawing): draw this one there instead.
+    start(latest, text, figure);
     return;
   }
   // A new figure is drawn hidden over the chart on screen, and takes its place once
   // drawn: the chart never shows an empty box.
-  const next = document.createElement("div");
-  next.className = "bp-plot bp-next";
-  box.__bpNext = next;
-  box.appendChild(next);
-  start(box, next, text, figure);
+  const hidden = document.createElement("div");
+  hidden.className = "bp-plot bp-next";
+  box.appendChild(hidden);
+  start(hidden, text, figure);
 }
