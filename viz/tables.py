@@ -13,7 +13,7 @@ Format = Callable[[Any], str]
 
 def table_html(frame: pd.DataFrame, formats: Mapping[str, Format] | None = None) -> str:
     """`frame` as an HTML table, headed by its column names, each cell through its column's
-    format (str by default); columns of numbers are right-aligned."""
+    format (str by default); columns of floats are right-aligned."""
     formats = formats or {}
     columns = [str(name) for name in frame.columns]
     numeric = [pd.api.types.is_float_dtype(frame[name]) for name in frame.columns]
