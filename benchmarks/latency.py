@@ -5,6 +5,7 @@ Run from the repository root:
     python benchmarks/latency.py            # about 6 minutes on 2 busy cores
     python benchmarks/latency.py --quick    # fewer repeats, about 3 minutes
     python benchmarks/latency.py --json out.json --only overview
+    python benchmarks/latency.py --mbit 10 --only "Overview: Hidden"   # a visitor's link
 
 Starts two Streamlit servers on free 127.0.0.1 ports: the app, and a reference app written
 to a temporary folder (one URL-bound slider, a metric, one 300-point Plotly line: about the
@@ -31,7 +32,13 @@ Where the time goes, per interaction (medians):
   Streamlit's post-run work (garbage collection, by default), the last messages;
 - render: run finished -> the page stopped changing (the browser drawing);
 - KB: websocket bytes received (CDP ``Network.webSocketFrameReceived``) during the
-  interaction.
+  interaction, as the page reads them (inflated, where the websocket is compressed);
+- wire KB: bytes that crossed the loopback interface meanwhile (Linux's ``/proc/net/dev``),
+  what a visitor's link carries.
+
+``--mbit N`` gives every page of both apps a link of N Mbit/s each way and ``RTT_MS``
+round trip (CDP ``Network.emulateNetworkConditions``, which also paces websocket frames):
+what a visitor on a phone or a busy school network waits for, which the loopback hides.
 
 Browser and server clocks are compared through ``performance.timeOrigin`` (both are the
 machine's wall clock). The machine may be shared: the reference runs interleaved with the
@@ -70,6 +77,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 QUIET_MS = 500.0  # the page has settled when nothing changed for this long
+RTT_MS = 40.0  # the round trip of an emulated link (--mbit)
 TIMEOUT_S = 120.0
 
 REFERENCE_APP = """
@@ -170,6 +178,7 @@ class Sample:
     post: float | None = None
     render: float | None = None
     kb: float = 0.0
+    wire_kb: float | None = None
     first_chart: float | None = None
 
 
@@ -253,15 +262,41 @@ def serve(folder: Path, log_dir: Path, name: str) -> Iterator[Server]:
 # -- browser -------------------------------------------------------------------------------
 
 
-class Probe:
-    """A browser page with the probe installed and CDP counting websocket bytes."""
+def loopback_bytes() -> int | None:
+    """Bytes received on the loopback interface so far (None where Linux's table is missing)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/dev").read_text().splitlines():
+            name, _, counters = line.partition(":")
+            if name.strip() == "lo":
+                return int(counters.split()[0])
+    return None
 
-    def __init__(self, context) -> None:
+
+def _kb_between(before: int | None, after: int | None) -> float | None:
+    return None if before is None or after is None else (after - before) / 1000.0
+
+
+class Probe:
+    """A browser page with the probe installed and CDP counting websocket bytes; on a link
+    of `mbit` Mbit/s each way (and RTT_MS round trip) if given."""
+
+    def __init__(self, context, mbit: float | None = None) -> None:
         self.page = context.new_page()
         self.frames: list[int] = []
         cdp = context.new_cdp_session(self.page)
         cdp.send("Network.enable")
         cdp.on("Network.webSocketFrameReceived", self._frame)
+        if mbit is not None:
+            rate = mbit * 1e6 / 8  # bytes per second
+            cdp.send(
+                "Network.emulateNetworkConditions",
+                {
+                    "offline": False,
+                    "latency": RTT_MS,
+                    "downloadThroughput": rate,
+                    "uploadThroughput": rate,
+                },
+            )
 
     def _frame(self, event: dict) -> None:
         response = event["response"]
@@ -318,12 +353,14 @@ def press(probe: Probe, server: Server, item: Interaction) -> Sample:
     target.focus()
     probe.frames.clear()
     runs_before = len(server.runs())
+    wire_before = loopback_bytes()
     target.press(item.key)
     key = probe.state()["key"]
     st = probe.settled(key, lambda: len(server.runs()) > runs_before)
     end = max(st["last"], st["lastPlot"])
     origin = st["origin"] / 1000.0
     sample = Sample(total=end - key, kb=sum(probe.frames) / 1000.0)
+    sample.wire_kb = _kb_between(wire_before, loopback_bytes())
     if st["sends"]:
         sample.send = st["sends"][0] - key
     finished = [t for t, s in st["states"] if t >= key and s == "notRunning"]
@@ -339,13 +376,15 @@ def press(probe: Probe, server: Server, item: Interaction) -> Sample:
     return sample
 
 
-def measure_interaction(browser, server: Server, item: Interaction, repeats: int) -> Result:
-    """`repeats` presses of one interaction, each on a settled page."""
+def measure_interaction(
+    browser, server: Server, item: Interaction, repeats: int, mbit: float | None = None
+) -> Result:
+    """`repeats` presses of one interaction, each on a settled page (on a link of `mbit`)."""
     result = Result(item.name)
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(PROBE_JS)
     try:
-        probe = Probe(context)
+        probe = Probe(context, mbit)
         if not item.fresh:
             probe.open(server.url + item.path)
         if item.back:
@@ -361,21 +400,31 @@ def measure_interaction(browser, server: Server, item: Interaction, repeats: int
     return result
 
 
-def measure_cold(browser, server: Server, name: str, path: str, repeats: int, seed0: int):
+def measure_cold(
+    browser,
+    server: Server,
+    name: str,
+    path: str,
+    repeats: int,
+    seed0: int,
+    mbit: float | None = None,
+):
     """Open `path` in a new context `repeats` times, each with a seed not seen before."""
     result = Result(name)
     for k in range(repeats):
         context = browser.new_context(viewport=VIEWPORT)
         context.add_init_script(PROBE_JS)
         try:
-            probe = Probe(context)
+            probe = Probe(context, mbit)
             sep = "&" if "?" in path else "?"
             url = server.url + path + (f"{sep}seed={seed0 + k}" if seed0 >= 0 else "")
+            wire_before = loopback_bytes()
             st = probe.open(url)
+            wire_after = loopback_bytes()
             end = max(st["last"], st["lastPlot"])
-            result.samples.append(
-                Sample(total=end, first_chart=st["firstChart"], kb=sum(probe.frames) / 1000.0)
-            )
+            sample = Sample(total=end, first_chart=st["firstChart"], kb=sum(probe.frames) / 1000.0)
+            sample.wire_kb = _kb_between(wire_before, wire_after)
+            result.samples.append(sample)
         finally:
             context.close()
     return result
@@ -405,14 +454,16 @@ PLAY_JS = """async (seconds) => {
 }"""
 
 
-def measure_play(browser, server: Server, path: str, seconds: float = 3.0) -> dict | None:
+def measure_play(
+    browser, server: Server, path: str, seconds: float = 3.0, mbit: float | None = None
+) -> dict | None:
     """Press Play on `path` from step 0 for `seconds`: recorded steps passed and steps shown
     per second, and the distinct frames each animated chart showed per second (sampled every
     10 ms)."""
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(PROBE_JS)
     try:
-        probe = Probe(context)
+        probe = Probe(context, mbit)
         probe.open(f"{server.url}{path}")
         if probe.page.locator(".bp-transport").count() == 0:
             return None  # a version of the app without the transport
@@ -442,8 +493,8 @@ def report(results: list[Result], ref_warm: Result, ref_cold: Result) -> str:
     ref_cold_ms = ref_cold.median("first_chart")
     lines = [
         "| interaction | median ms (min–max) | × reference | send | queue | script | post "
-        "| render | KB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| render | KB | wire KB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for res in [ref_warm, ref_cold, *results]:
         cold = res.median("first_chart") is not None
@@ -457,7 +508,7 @@ def report(results: list[Result], ref_warm: Result, ref_cold: Result) -> str:
             f"| {what} | {_ms(med)} ({_ms(lo)}–{_ms(hi)}) | {ratio} | {_ms(res.median('send'))} "
             f"| {_ms(res.median('queue'))} | {_ms(res.median('script'))} "
             f"| {_ms(res.median('post'))} | {_ms(res.median('render'))} "
-            f"| {res.median('kb') or 0:.0f} |"
+            f"| {res.median('kb') or 0:.0f} | {_ms(res.median('wire_kb'))} |"
         )
     return "\n".join(lines)
 
@@ -470,6 +521,9 @@ def main() -> None:
     parser.add_argument("--cold-repeats", type=int, default=3, help="loads per cold link")
     parser.add_argument("--only", default="", help="measure interactions whose name has this")
     parser.add_argument("--json", help="also write every sample as JSON to this file")
+    parser.add_argument(
+        "--mbit", type=float, help=f"a link of this many Mbit/s each way, {RTT_MS:.0f} ms RTT"
+    )
     args = parser.parse_args()
     repeats, cold_repeats = (3, 1) if args.quick else (args.repeats, args.cold_repeats)
     chromium = shutil.which("chromium")
@@ -503,32 +557,37 @@ def main() -> None:
                     # The reference is measured between the app's interactions, so both
                     # see the same load on the machine.
                     ref_warm.samples += measure_interaction(
-                        browser, ref, REFERENCE_INTERACTION, repeats
+                        browser, ref, REFERENCE_INTERACTION, repeats, args.mbit
                     ).samples
                     try:
-                        results.append(measure_interaction(browser, app, item, repeats))
+                        results.append(measure_interaction(browser, app, item, repeats, args.mbit))
                     except RuntimeError as err:  # report the others; say which one failed
                         print(f"FAILED {item.name}: {err}", file=sys.stderr)
                         continue
                     print(f"measured {item.name}", file=sys.stderr)
                 for k, (name, path) in enumerate(colds):
                     ref_cold.samples += measure_cold(
-                        browser, ref, name, "/", cold_repeats, -1
+                        browser, ref, name, "/", cold_repeats, -1, args.mbit
                     ).samples
                     results.append(
-                        measure_cold(browser, app, name, path, cold_repeats, 500 + 10 * k)
+                        measure_cold(
+                            browser, app, name, path, cold_repeats, 500 + 10 * k, args.mbit
+                        )
                     )
                     print(f"measured {name}", file=sys.stderr)
                 play = None
                 if args.only.lower() in PLAY_NAME.lower():
-                    play = measure_play(browser, app, "/")
+                    play = measure_play(browser, app, "/", mbit=args.mbit)
                 if not ref_cold.samples:
-                    ref_cold = measure_cold(browser, ref, "Reference: cold load", "/", 1, -1)
+                    ref_cold = measure_cold(
+                        browser, ref, "Reference: cold load", "/", 1, -1, args.mbit
+                    )
             finally:
                 browser.close()
     print(
         f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f}; {repeats} presses, {cold_repeats} cold loads each; ms"
+        + (f"; a link of {args.mbit:g} Mbit/s, {RTT_MS:.0f} ms RTT" if args.mbit else "")
     )
     print(report(results, ref_warm, ref_cold))
     if play:
