@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def test_the_websocket_is_compressed(page, open_app):
-    # A retrain sends about 800 KB of chart frames; deflated, about half crosses the
-    # visitor's link (.streamlit/config.toml, benchmarks/README.md).
+    # A retrain sends about 800 KB, mostly chart frames; deflated, about half of it crosses
+    # the visitor's link (.streamlit/config.toml, benchmarks/README.md).
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     handshakes: list[dict] = []
