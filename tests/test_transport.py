@@ -242,7 +242,10 @@ def test_readout_gives_the_last_evaluation_at_or_before_each_step(cfg):
         evals = [k for k, e in enumerate(run.eval_steps) if e <= step]
         k = evals[-1]
         assert f"test loss {run.test_loss[k]:.4g}" in line, (step, line)
-        assert ("test accuracy" in line) == (run.data.task != "regression")
+        if run.data.task == "regression":
+            assert "test accuracy" not in line, (step, line)
+        else:
+            assert f"test accuracy {run.test_acc[k]:.1%}" in line, (step, line)
         at = run.eval_steps[k]
         assert (f"(at step {at})" in line) == (at != step), (step, line)
     # The long run has recorded steps between evaluations, so both kinds of line are read.
